@@ -1,0 +1,23 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import TemplateView
+
+from . import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+
+urlpatterns += i18n_patterns(
+    path("", views.HomeView.as_view(), name="home"),
+    path(
+        "saavutettavuusseloste/",
+        TemplateView.as_view(template_name="kumppanuus/accessibility.html"),
+        name="accessibility",
+    ),
+    path("", include("networks.urls")),
+    path("admin/", admin.site.urls),
+    prefix_default_language=False,
+)

@@ -1,0 +1,100 @@
+"""The networks' part of the demo data: groups, themes, fictional contact persons, events."""
+
+import csv
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from django.utils import timezone
+from django.utils.text import slugify
+
+from .models import ContactPerson, Event, Network, Theme
+
+DATA_DIR = Path(__file__).parent / "demo_data"
+
+
+def read_csv(name):
+    with (DATA_DIR / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def load(stdout):
+    networks = _load_networks()
+    _load_contacts(networks)
+    _load_events(networks)
+    stdout.write(f"verkostot: {len(networks)} verkostoa ja työryhmää")
+
+
+def _load_networks():
+    networks = {}
+    for order, row in enumerate(read_csv("networks.csv"), start=1):
+        theme_names = [name.strip() for name in row["themes"].split(";") if name.strip()]
+        network, _ = Network.objects.update_or_create(
+            slug=row["slug"],
+            defaults={
+                "name": row["name_fi"],
+                "kind": row["kind"],
+                "order": order,
+                "short_description": "Kaikille avoin ryhmä teemana "
+                + " ja ".join(theme_names)
+                + ".",
+                "description": _description(row["name_fi"], theme_names),
+                "how_to_join": "Ryhmä on avoin kaikille teeman parissa toimiville. "
+                "Ilmoita kiinnostuksesi yhteyshenkilölle, niin saat kutsut tapaamisiin.",
+            },
+        )
+        network.themes.set(
+            Theme.objects.get_or_create(slug=slugify(name), defaults={"name": name})[0]
+            for name in theme_names
+        )
+        networks[network.slug] = network
+    return networks
+
+
+def _description(name, theme_names):
+    themes = ", ".join(theme_names)
+    return (
+        f"**{name}** kokoaa yhteen alueen toimijat teemasta *{themes}*.\n\n"
+        "Ryhmä vie eteenpäin Varsinais-Suomen maakuntaohjelman tavoitteita, järjestää "
+        "kumppanuustapahtumia ja arvioi vuosittain toimenpiteiden etenemistä."
+    )
+
+
+def _load_contacts(networks):
+    for row in read_csv("contacts.csv"):
+        contact, _ = ContactPerson.objects.update_or_create(
+            email=row["email"],
+            defaults={
+                "name": row["name"],
+                "title": row["title"],
+                "organisation": row["organisation"],
+                "phone": row["phone"],
+            },
+        )
+        contact.networks.set(networks[slug] for slug in row["networks"].split(";"))
+
+
+def _load_events(networks):
+    def aware(text):
+        return timezone.make_aware(datetime.strptime(text, "%Y-%m-%d %H:%M"))
+
+    for row in read_csv("events.csv"):
+        _save_event(row, networks, aware(row["start"]), aware(row["end"]))
+    today = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0)
+    for row in read_csv("upcoming_events.csv"):
+        start = today + timedelta(days=int(row["days_from_now"]))
+        _save_event(row, networks, start, start + timedelta(hours=int(row["hours"])))
+
+
+def _save_event(row, networks, start, end):
+    Event.objects.update_or_create(
+        title=row["title"],
+        defaults={
+            "network": networks.get(row["network"]),
+            "start": start,
+            "end": end,
+            "place": row["place"],
+            "online": row["online"] == "true",
+            "description": row["description"],
+            "registration_url": row["registration_url"],
+        },
+    )

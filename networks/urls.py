@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "networks"
+
+urlpatterns = [
+    path("verkostot/", views.NetworkListView.as_view(), name="network-list"),
+    path("verkostot/<slug:slug>/", views.NetworkDetailView.as_view(), name="network-detail"),
+    path(
+        "verkostot/<slug:slug>/tapahtumat.ics",
+        views.network_events_ical,
+        name="network-events-ical",
+    ),
+    path("tapahtumat/", views.EventListView.as_view(), name="event-list"),
+    path("tapahtumat.ics", views.events_ical, name="events-ical"),
+]

@@ -1,0 +1,62 @@
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.forms import MultiWidget
+from django.test.utils import CaptureQueriesContext
+
+
+@pytest.fixture(autouse=True)
+def _fast_test_settings(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def demo_data(db):
+    call_command("load_demo", stdout=io.StringIO())
+
+
+@pytest.fixture
+def count_queries(client):
+    """How many SQL queries one GET of `url` makes (and that it answered 200)."""
+
+    def count(url, using_client=None):
+        with CaptureQueriesContext(connection) as context:
+            response = (using_client or client).get(url)
+        assert response.status_code == 200, url
+        return len(context)
+
+    return count
+
+
+def _field_data(form):
+    data = {}
+    for bound_field in form:
+        value = bound_field.value()
+        widget = bound_field.field.widget
+        if isinstance(widget, MultiWidget):
+            for suffix, part in zip(widget.widgets_names, widget.decompress(value), strict=True):
+                data[bound_field.html_name + suffix] = "" if part is None else str(part)
+            continue
+        if value is None or value is False:
+            continue
+        data[bound_field.html_name] = "on" if value is True else value
+    return data
+
+
+def admin_form_data(response, **changes):
+    """The POST data an admin change page would send back unchanged, plus `changes`."""
+    data = _field_data(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        data.update(_field_data(formset.management_form))
+        for form in formset.forms:
+            data.update(_field_data(form))
+    data.update(changes)
+    return data
