@@ -13,6 +13,12 @@ EDITOR_APPS = ["networks", "programme", "barometer", "feedback", "kumppanuus"]
 CONTACT_PERSON_PERMISSIONS = [
     "networks.view_network",
     "networks.view_event",
+    "programme.view_programme",
+    "programme.view_measure",
+    "programme.view_assessmentround",
+    "programme.view_measurestatus",
+    "programme.add_measurestatus",
+    "programme.change_measurestatus",
 ]
 
 

@@ -17,7 +17,13 @@ urlpatterns += i18n_patterns(
         TemplateView.as_view(template_name="kumppanuus/accessibility.html"),
         name="accessibility",
     ),
+    path(
+        "avoin-data/",
+        TemplateView.as_view(template_name="kumppanuus/open_data.html"),
+        name="open-data",
+    ),
     path("", include("networks.urls")),
+    path("", include("programme.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

@@ -1,1 +1,259 @@
-# Register your models here.
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from networks.models import Network, networks_of_user
+
+from . import services
+from .forms import RoundCreateForm, status_formset
+from .models import AssessmentRound, Measure, MeasureStatus, Priority, Programme, StatusLevel
+from .progress import network_completion
+
+
+class StatusLevelInline(admin.TabularInline):
+    model = StatusLevel
+    extra = 0
+
+
+class PriorityInline(admin.TabularInline):
+    model = Priority
+    extra = 0
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(admin.ModelAdmin):
+    list_display = ["name", "first_year", "last_year"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [StatusLevelInline, PriorityInline]
+
+
+@admin.register(Measure)
+class MeasureAdmin(admin.ModelAdmin):
+    list_display = ["code", "title", "priority", "programme"]
+    list_filter = ["programme", "priority", "networks"]
+    search_fields = ["code", "title", "description"]
+    filter_horizontal = ["networks"]
+    list_select_related = ["priority", "programme"]
+
+
+@admin.register(AssessmentRound)
+class AssessmentRoundAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "programme", "year", "state", "opens", "closes"]
+    list_filter = ["programme", "state"]
+    readonly_fields = ["state", "completion"]
+    actions = ["open_rounds", "close_rounds", "send_reminders"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = RoundCreateForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["programme", "year", "opens", "closes", "copy_previous"]
+        return ["programme", "year", "opens", "closes", "state", "completion"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["programme", "year", "state", "completion"] if obj else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        created = services.round_create(
+            programme=obj.programme,
+            year=obj.year,
+            opens=obj.opens,
+            closes=obj.closes,
+            copy_previous=form.cleaned_data["copy_previous"],
+        )
+        obj.pk = created.pk
+
+    @admin.display(description=_("Arvioinnin tilanne verkostoittain"))
+    def completion(self, obj):
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{} / {}</td><td>{}</td></tr>",
+            (
+                (
+                    n.name,
+                    n.assessed,
+                    n.promoted,
+                    _("valmis") if n.assessed >= n.promoted else _("kesken"),
+                )
+                for n in network_completion(obj)
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            _("Verkosto"),
+            _("Arvioitu / edistää"),
+            _("Tila"),
+            rows,
+        )
+
+    @admin.action(description=_("Avaa valitut kierrokset arvioitaviksi"))
+    def open_rounds(self, request, queryset):
+        for assessment_round in queryset:
+            services.round_open(assessment_round=assessment_round)
+        self.message_user(request, _("Kierrokset avattu."), messages.SUCCESS)
+
+    @admin.action(description=_("Sulje valitut kierrokset (luvut jäädytetään)"))
+    def close_rounds(self, request, queryset):
+        for assessment_round in queryset:
+            services.round_close(assessment_round=assessment_round)
+        self.message_user(request, _("Kierrokset suljettu."), messages.SUCCESS)
+
+    @admin.action(description=_("Lähetä muistutus verkostoille, joiden arvio on kesken"))
+    def send_reminders(self, request, queryset):
+        sent = sum(
+            services.reminders_send(assessment_round=r) for r in queryset.filter(state="open")
+        )
+        self.message_user(
+            request,
+            ngettext("%(n)d muistutus lähetetty.", "%(n)d muistutusta lähetetty.", sent)
+            % {"n": sent},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(MeasureStatus)
+class MeasureStatusAdmin(SimpleHistoryAdmin):
+    list_display = ["measure", "network", "year", "level", "updated_by", "updated_at"]
+    list_filter = ["round__programme", "round__year", "round__state", "network", "level"]
+    search_fields = ["measure__code", "measure__title", "note"]
+    list_select_related = ["measure", "network", "round", "level", "updated_by"]
+    history_list_display = ["level", "note"]
+    readonly_fields = ["updated_by", "updated_at"]
+
+    @admin.display(description=_("vuosi"), ordering="round__year")
+    def year(self, obj):
+        return obj.round.year
+
+    def _sees_all(self, request):
+        return request.user.has_perm("programme.assess_all_networks")
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if self._sees_all(request):
+            return queryset
+        return queryset.filter(network__in=networks_of_user(request.user))
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None:
+            return True
+        return services.can_edit_statuses(request.user, obj.round, obj.network)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._sees_all(request) and super().has_delete_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if not self._sees_all(request):
+            if db_field.name == "network":
+                kwargs["queryset"] = networks_of_user(request.user)
+            elif db_field.name == "round":
+                kwargs["queryset"] = AssessmentRound.objects.open()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if not services.can_edit_statuses(request.user, obj.round, obj.network):
+            raise PermissionDenied
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+    # The contact person's screen: one network's whole year in one save.
+
+    def get_urls(self):
+        return [
+            path(
+                "arvioi/",
+                self.admin_site.admin_view(self.assess_index_view),
+                name="programme_measurestatus_assess_index",
+            ),
+            path(
+                "arvioi/<int:round_id>/<slug:network_slug>/",
+                self.admin_site.admin_view(self.assess_view),
+                name="programme_measurestatus_assess",
+            ),
+            *super().get_urls(),
+        ]
+
+    def assess_index_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        networks = (
+            Network.objects.all() if self._sees_all(request) else networks_of_user(request.user)
+        )
+        rounds = AssessmentRound.objects.open().select_related("programme")
+        rows = [
+            (assessment_round, network)
+            for assessment_round in rounds
+            for network in networks.filter(measures__programme=assessment_round.programme)
+            .annotate(
+                promoted=Count(
+                    "measures",
+                    filter=Q(measures__programme=assessment_round.programme),
+                    distinct=True,
+                )
+            )
+            .distinct()
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Toimenpiteiden arviointi"),
+            "rows": rows,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/programme/assess_index.html", context)
+
+    def assess_view(self, request, round_id, network_slug):
+        assessment_round = get_object_or_404(
+            AssessmentRound.objects.select_related("programme"), pk=round_id
+        )
+        network = get_object_or_404(Network, slug=network_slug)
+        if not services.can_edit_statuses(request.user, assessment_round, network):
+            raise PermissionDenied
+        measures = list(
+            network.measures.filter(programme=assessment_round.programme).select_related("priority")
+        )
+        levels = assessment_round.programme.levels.order_by("rank")
+        existing = {s.measure_id: s for s in assessment_round.statuses.filter(network=network)}
+        formset = status_formset(measures, levels, existing, data=request.POST or None)
+        if request.method == "POST" and formset.is_valid():
+            rows = [
+                (measure, form.cleaned_data["level"], form.cleaned_data["note"])
+                for measure, form in zip(measures, formset.forms, strict=True)
+            ]
+            try:
+                written = services.statuses_save(
+                    user=request.user, assessment_round=assessment_round, network=network, rows=rows
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(
+                    request,
+                    ngettext("%(n)d arvio tallennettu.", "%(n)d arviota tallennettu.", written)
+                    % {"n": written},
+                )
+                return redirect(request.path)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("%(network)s: arviointi %(year)s")
+            % {"network": network.name, "year": assessment_round.year},
+            "network": network,
+            "round": assessment_round,
+            "formset": formset,
+            "rows": list(zip(measures, formset.forms, strict=False)),
+            "opts": self.model._meta,
+            "index_url": reverse("admin:programme_measurestatus_assess_index"),
+        }
+        return TemplateResponse(request, "admin/programme/assess_form.html", context)

@@ -1,1 +1,280 @@
-# Create your models here.
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from networks.models import Network
+
+
+class Programme(models.Model):
+    name = models.CharField(_("nimi"), max_length=200)
+    slug = models.SlugField(_("tunniste"), unique=True)
+    first_year = models.PositiveIntegerField(_("ensimmäinen vuosi"))
+    last_year = models.PositiveIntegerField(_("viimeinen vuosi"))
+    description = models.TextField(_("kuvaus"), blank=True)
+
+    class Meta:
+        verbose_name = _("maakuntaohjelma")
+        verbose_name_plural = _("maakuntaohjelmat")
+        ordering = ["-first_year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_year__gte=F("first_year")), name="programme_years_in_order"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.first_year and self.last_year and self.last_year < self.first_year:
+            raise ValidationError(
+                {"last_year": _("Viimeinen vuosi ei voi olla ennen ensimmäistä vuotta.")},
+                code="years_reversed",
+            )
+
+    @property
+    def years(self):
+        return range(self.first_year, self.last_year + 1)
+
+
+class StatusLevel(models.Model):
+    """One step of a programme's own status scale; rank 0 is the lowest."""
+
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("ohjelma"), on_delete=models.CASCADE, related_name="levels"
+    )
+    rank = models.PositiveSmallIntegerField(_("järjestys"), help_text=_("0 on alin taso."))
+    label = models.CharField(_("nimi"), max_length=100)
+    description = models.CharField(_("kuvaus"), max_length=300, blank=True)
+    colour = models.CharField(
+        _("väri"),
+        max_length=7,
+        default="#dddddd",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Anna väri muodossa #rrggbb."))],
+        help_text=_("Vaalea taustaväri; tila näytetään aina myös tekstinä."),
+    )
+
+    class Meta:
+        verbose_name = _("tilan taso")
+        verbose_name_plural = _("tilan tasot")
+        ordering = ["programme", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "rank"], name="level_rank_unique"),
+            models.UniqueConstraint(fields=["programme", "label"], name="level_label_unique"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+
+class Priority(models.Model):
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("ohjelma"), on_delete=models.CASCADE, related_name="priorities"
+    )
+    code = models.CharField(_("tunnus"), max_length=10)
+    title = models.CharField(_("otsikko"), max_length=300)
+    order = models.PositiveIntegerField(_("järjestys"), default=0)
+
+    class Meta:
+        verbose_name = _("painopiste")
+        verbose_name_plural = _("painopisteet")
+        ordering = ["programme", "order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "code"], name="priority_code_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.code}. {self.title}"
+
+
+class Measure(models.Model):
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("ohjelma"), on_delete=models.CASCADE, related_name="measures"
+    )
+    priority = models.ForeignKey(
+        Priority, verbose_name=_("painopiste"), on_delete=models.PROTECT, related_name="measures"
+    )
+    code = models.CharField(
+        _("tunnus"),
+        max_length=10,
+        validators=[
+            RegexValidator(
+                r"^[0-9A-Za-z.-]+$",
+                _("Tunnuksessa voi olla vain kirjaimia, numeroita, pisteitä ja viivoja."),
+            )
+        ],
+    )
+    title = models.CharField(_("otsikko"), max_length=400)
+    description = models.TextField(_("kuvaus"), blank=True)
+    networks = models.ManyToManyField(
+        Network, verbose_name=_("edistävät verkostot"), related_name="measures", blank=True
+    )
+    order = models.PositiveIntegerField(_("järjestys"), default=0)
+
+    class Meta:
+        verbose_name = _("toimenpide")
+        verbose_name_plural = _("toimenpiteet")
+        ordering = ["programme", "order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "code"], name="measure_code_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.code}. {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("programme:measure-detail", kwargs={"code": self.code})
+
+    def clean(self):
+        if (
+            self.priority_id
+            and self.programme_id
+            and self.priority.programme_id != self.programme_id
+        ):
+            raise ValidationError(
+                {"priority": _("Painopisteen on kuuluttava samaan ohjelmaan kuin toimenpide.")},
+                code="priority_programme",
+            )
+
+
+class AssessmentRoundQuerySet(models.QuerySet):
+    def closed(self):
+        return self.filter(state=AssessmentRound.State.CLOSED)
+
+    def open(self):
+        return self.filter(state=AssessmentRound.State.OPEN)
+
+    def latest_closed(self):
+        return self.closed().select_related("programme").order_by("-year").first()
+
+
+class AssessmentRound(models.Model):
+    class State(models.TextChoices):
+        OPEN = "open", _("avoin")
+        CLOSED = "closed", _("suljettu")
+
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("ohjelma"), on_delete=models.CASCADE, related_name="rounds"
+    )
+    year = models.PositiveIntegerField(_("vuosi"))
+    opens = models.DateField(_("avautuu"), null=True, blank=True)
+    closes = models.DateField(_("sulkeutuu"), null=True, blank=True)
+    state = models.CharField(_("tila"), max_length=10, choices=State.choices, default=State.OPEN)
+
+    objects = AssessmentRoundQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("arviointikierros")
+        verbose_name_plural = _("arviointikierrokset")
+        ordering = ["programme", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "year"], name="round_year_unique")
+        ]
+
+    def __str__(self):
+        return _("Arviointi %(year)s (%(state)s)") % {
+            "year": self.year,
+            "state": self.get_state_display(),
+        }
+
+    @property
+    def is_open(self):
+        return self.state == self.State.OPEN
+
+    def clean(self):
+        if self.programme_id and self.year not in self.programme.years:
+            raise ValidationError(
+                {
+                    "year": _("Vuoden on oltava ohjelmakaudella %(first)s–%(last)s.")
+                    % {"first": self.programme.first_year, "last": self.programme.last_year}
+                },
+                code="year_outside_programme",
+            )
+        if self.opens and self.closes and self.closes < self.opens:
+            raise ValidationError(
+                {"closes": _("Kierros ei voi sulkeutua ennen kuin se avautuu.")},
+                code="closes_early",
+            )
+
+
+class MeasureStatusQuerySet(models.QuerySet):
+    def for_round(self, assessment_round):
+        return self.filter(round=assessment_round)
+
+    def public(self):
+        return self.filter(round__state=AssessmentRound.State.CLOSED)
+
+    def editable_by(self, user):
+        """Rows a contact person may edit: their own networks, open rounds only."""
+        return self.filter(
+            network__contacts__user=user, round__state=AssessmentRound.State.OPEN
+        ).distinct()
+
+
+class MeasureStatus(models.Model):
+    measure = models.ForeignKey(
+        Measure, verbose_name=_("toimenpide"), on_delete=models.CASCADE, related_name="statuses"
+    )
+    network = models.ForeignKey(
+        Network, verbose_name=_("verkosto"), on_delete=models.CASCADE, related_name="statuses"
+    )
+    round = models.ForeignKey(
+        AssessmentRound,
+        verbose_name=_("arviointikierros"),
+        on_delete=models.CASCADE,
+        related_name="statuses",
+    )
+    level = models.ForeignKey(
+        StatusLevel, verbose_name=_("tila"), on_delete=models.PROTECT, related_name="statuses"
+    )
+    note = models.TextField(_("mitä on tehty"), max_length=1000, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("päivittäjä"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("päivitetty"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    objects = MeasureStatusQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("toimenpiteen tila")
+        verbose_name_plural = _("toimenpiteiden tilat")
+        ordering = ["round", "measure", "network"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["measure", "network", "round"], name="status_once_per_round"
+            )
+        ]
+        indexes = [models.Index(fields=["round", "measure"], name="status_round_measure")]
+        permissions = [
+            ("assess_all_networks", _("Voi muokata kaikkien verkostojen arvioita")),
+        ]
+
+    def __str__(self):
+        return f"{self.measure.code} / {self.network} / {self.round.year}: {self.level}"
+
+    def clean(self):
+        errors = {}
+        programme_id = self.measure.programme_id if self.measure_id else None
+        if self.level_id and programme_id and self.level.programme_id != programme_id:
+            errors["level"] = _("Tila kuuluu toisen ohjelman asteikkoon.")
+        if self.round_id and programme_id and self.round.programme_id != programme_id:
+            errors["round"] = _("Arviointikierros kuuluu toiseen ohjelmaan.")
+        if (
+            self.measure_id
+            and self.network_id
+            and not self.measure.networks.filter(pk=self.network_id).exists()
+        ):
+            errors["network"] = _("Verkosto ei edistä tätä toimenpidettä.")
+        if errors:
+            raise ValidationError(errors)

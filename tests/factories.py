@@ -58,3 +58,19 @@ class EventFactory(factory.django.DjangoModelFactory):
     start = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
     end = factory.LazyAttribute(lambda event: event.start + timedelta(hours=2))
     place = "Turku"
+
+
+def programme_with_scale(labels=("ei", "valmistelussa", "käynnissä"), **kwargs):
+    from programme.models import Programme, StatusLevel
+
+    programme = Programme.objects.create(
+        name=kwargs.get("name", "Testiohjelma"),
+        slug=kwargs.get("slug", "testiohjelma"),
+        first_year=kwargs.get("first_year", 2022),
+        last_year=kwargs.get("last_year", 2025),
+    )
+    levels = [
+        StatusLevel.objects.create(programme=programme, rank=rank, label=label)
+        for rank, label in enumerate(labels)
+    ]
+    return programme, levels

@@ -1,19 +1,35 @@
 from django import template
 from django.utils.safestring import mark_safe
 
+from kumppanuus import charts
 from kumppanuus.markdown import render_markdown
+from programme.progress import percent_text
 
 register = template.Library()
 
 
 @register.filter(name="markdown")
 def markdown_filter(text):
-    return mark_safe(render_markdown(text))  # noqa: S308 - raw HTML is disabled in the renderer
+    return mark_safe(render_markdown(text))  # raw HTML is off in the renderer
 
 
 @register.filter
 def percent(value):
     """A share 0–1 as a whole Finnish percentage: 0.62 → '62 %'."""
-    if value is None:
-        return "–"
-    return f"{round(value * 100)}\u00a0%"
+    return percent_text(value)
+
+
+@register.inclusion_tag("includes/status_badge.html")
+def status_badge(level, promoted=True):
+    """A status with its label in text; colour is only a second cue."""
+    return {"level": level, "promoted": promoted}
+
+
+@register.inclusion_tag("includes/bar_chart.svg")
+def bar_chart(rows, title, chart_id):
+    return {**charts.bar_chart(rows), "title": title, "chart_id": chart_id}
+
+
+@register.inclusion_tag("includes/line_chart.svg")
+def line_chart(points, title, chart_id):
+    return {**charts.line_chart(points), "title": title, "chart_id": chart_id}

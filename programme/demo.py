@@ -1,0 +1,98 @@
+"""The programme part of the demo data: 2018–2021 programme, 2019–2020 closed, 2021 open."""
+
+import csv
+from datetime import date
+from pathlib import Path
+
+from networks.models import Network
+
+from .models import AssessmentRound, Measure, MeasureStatus, Priority, Programme, StatusLevel
+from .services import round_create
+
+DATA_DIR = Path(__file__).parent / "demo_data"
+
+LEVELS = [
+    (0, "ei toimenpiteitä", "Toimenpiteen toteuttaminen ei ole alkanut.", "#f1f1f1"),
+    (1, "valmistelussa", "Toimenpidettä valmistellaan.", "#fde8a6"),
+    (2, "käynnissä", "Toimenpiteen toteutus on käynnissä.", "#cfe3f7"),
+    (3, "vakiintunutta toimintaa", "Toimenpide on osa vakiintunutta toimintaa.", "#bfe6cc"),
+    (4, "valmis", "Toimenpide on toteutettu.", "#9fd8b2"),
+]
+
+
+def read_csv(name):
+    with (DATA_DIR / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def load(stdout):
+    programme, _ = Programme.objects.update_or_create(
+        slug="maakuntaohjelma-2018-2021",
+        defaults={
+            "name": "Varsinais-Suomen maakuntaohjelma 2018–2021",
+            "first_year": 2018,
+            "last_year": 2021,
+            "description": "Maakuntaohjelma toteuttaa maakuntastrategiaa. "
+            "Kumppanuusverkostot vievät sen toimenpiteitä eteenpäin.",
+        },
+    )
+    levels = {
+        rank: StatusLevel.objects.update_or_create(
+            programme=programme,
+            rank=rank,
+            defaults={"label": label, "description": description, "colour": colour},
+        )[0]
+        for rank, label, description, colour in LEVELS
+    }
+    measures = _load_measures(programme)
+    _load_statuses(programme, measures, levels)
+    if not AssessmentRound.objects.filter(programme=programme, year=2021).exists():
+        round_create(programme=programme, year=2021, opens=date(2021, 10, 1), copy_previous=True)
+    stdout.write(f"ohjelma: {len(measures)} toimenpidettä, arviot 2019–2020, 2021 avoinna")
+
+
+def _load_measures(programme):
+    priorities = {}
+    for order, row in enumerate(read_csv("priorities.csv"), start=1):
+        priorities[row["code"]], _ = Priority.objects.update_or_create(
+            programme=programme,
+            code=row["code"],
+            defaults={"title": row["title_fi"], "order": order},
+        )
+    networks = {n.slug: n for n in Network.objects.all()}
+    measures = {}
+    for order, row in enumerate(read_csv("measures.csv"), start=1):
+        measure, _ = Measure.objects.update_or_create(
+            programme=programme,
+            code=row["code"],
+            defaults={
+                "priority": priorities[row["priority"]],
+                "title": row["title_fi"],
+                "order": order,
+            },
+        )
+        measure.networks.set(networks[slug] for slug in row["networks"].split(";"))
+        measures[measure.code] = measure
+    return measures
+
+
+def _load_statuses(programme, measures, levels):
+    rounds = {
+        year: AssessmentRound.objects.get_or_create(
+            programme=programme,
+            year=year,
+            defaults={"opens": date(year, 10, 1), "closes": date(year, 12, 15)},
+        )[0]
+        for year in (2019, 2020)
+    }
+    networks = {n.slug: n for n in Network.objects.all()}
+    for row in read_csv("measure_statuses.csv"):
+        MeasureStatus.objects.get_or_create(
+            measure=measures[row["measure"]],
+            network=networks[row["network"]],
+            round=rounds[int(row["year"])],
+            defaults={"level": levels[int(row["status"])]},
+        )
+    AssessmentRound.objects.filter(pk__in=[r.pk for r in rounds.values()]).update(
+        state=AssessmentRound.State.CLOSED
+    )

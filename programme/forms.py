@@ -1,0 +1,62 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import AssessmentRound
+
+
+class StatusRowForm(forms.Form):
+    """One measure's rating on the contact person's screen; which measure is the row's index."""
+
+    level = forms.ModelChoiceField(
+        label=_("Tila"), queryset=None, required=False, empty_label=_("ei arvioitu")
+    )
+    note = forms.CharField(
+        label=_("Mitä on tehty"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 50}),
+    )
+
+    def __init__(self, *args, levels, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["level"].queryset = levels
+
+
+class BaseStatusFormSet(forms.BaseFormSet):
+    def __init__(self, *args, levels, **kwargs):
+        self.levels = levels
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "levels": self.levels}
+
+
+def status_formset(measures, levels, existing, data=None):
+    """A formset with exactly one row per measure, prefilled from the existing statuses."""
+    formset_class = forms.formset_factory(
+        StatusRowForm,
+        formset=BaseStatusFormSet,
+        extra=0,
+        min_num=len(measures),
+        max_num=len(measures),
+        validate_min=True,
+        validate_max=True,
+    )
+    initial = [
+        {
+            "level": existing[m.pk].level_id if m.pk in existing else None,
+            "note": existing[m.pk].note if m.pk in existing else "",
+        }
+        for m in measures
+    ]
+    return formset_class(data=data, initial=initial, levels=levels, prefix="tila")
+
+
+class RoundCreateForm(forms.ModelForm):
+    copy_previous = forms.BooleanField(
+        label=_("Kopioi edellisen kierroksen tilat lähtökohdaksi"), required=False, initial=True
+    )
+
+    class Meta:
+        model = AssessmentRound
+        fields = ["programme", "year", "opens", "closes"]
