@@ -38,6 +38,7 @@ class EventFilterForm(forms.Form):
         to_field_name="slug",
         required=False,
         empty_label=_("Kaikki verkostot"),
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
 
 

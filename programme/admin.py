@@ -130,6 +130,7 @@ class MeasureStatusAdmin(SimpleHistoryAdmin):
     search_fields = ["measure__code", "measure__title", "note"]
     list_select_related = ["measure", "network", "round", "level", "updated_by"]
     history_list_display = ["level", "note"]
+    change_list_template = "admin/programme/measurestatus_change_list.html"
     readonly_fields = ["updated_by", "updated_at"]
 
     @admin.display(description=_("vuosi"), ordering="round__year")

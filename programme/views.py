@@ -92,6 +92,7 @@ class MatrixFilterForm(forms.Form):
         required=False,
         empty_label=_("Kaikki painopisteet"),
         to_field_name="code",
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
     verkosto = forms.ModelChoiceField(
         label=_("Verkosto"),
@@ -99,6 +100,7 @@ class MatrixFilterForm(forms.Form):
         required=False,
         empty_label=_("Kaikki verkostot"),
         to_field_name="slug",
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
 
     def __init__(self, *args, programme, **kwargs):

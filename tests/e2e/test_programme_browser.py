@@ -1,0 +1,66 @@
+import pytest
+
+from programme.models import MeasureStatus
+
+PASSWORD = "kumppanuus-demo-2026"
+
+
+def admin_login(page, site, username):
+    page.goto(site + "/admin/login/")
+    page.get_by_label("Käyttäjätunnus").fill(username)
+    page.get_by_label("Salasana").fill(PASSWORD)
+    page.get_by_role("button", name="Kirjaudu sisään").click()
+
+
+def test_contact_person_updates_three_statuses_and_editor_sees_them(page, site, screenshot):
+    admin_login(page, site, "yhteyshenkilo")
+    page.goto(site + "/admin/programme/measurestatus/arvioi/")
+    page.get_by_role("link", name="Arvioi: Matkailufoorumi 2021").click()
+    selects = page.locator("select[name$='-level']")
+    notes = page.locator("textarea[name$='-note']")
+    for index in range(3):
+        selects.nth(index).select_option(label="valmis")
+        notes.nth(index).fill(f"Selaintesti {index}")
+    screenshot(page, "contact-person-assessment")
+    page.get_by_role("button", name="Tallenna arviot").click()
+    assert "3 arviota tallennettu." in page.content()
+    saved = MeasureStatus.objects.filter(
+        round__year=2021, network__slug="matkailu", note__startswith="Selaintesti"
+    )
+    assert saved.count() == 3
+
+    page.context.clear_cookies()
+    admin_login(page, site, "toimittaja")
+    page.goto(site + "/admin/programme/measurestatus/?q=Selaintesti")
+    assert page.get_by_text("valmis").count() >= 3
+    assert (
+        "3 toimenpiteiden tilaa" in page.content()
+        or page.locator("#result_list tbody tr").count() == 3
+    )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/ohjelma/",
+        "/ohjelma/?vuosi=2019",
+        "/ohjelma/matriisi/?vuosi=2020",
+        "/ohjelma/toimenpiteet/14/",
+        "/avoin-data/",
+    ],
+)
+def test_programme_pages_have_no_axe_violations(page, site, path, assert_accessible, screenshot):
+    page.goto(site + path)
+    assert_accessible(page)
+    screenshot(page, "axe" + path.replace("/", "_").replace("?", "_"))
+
+
+def test_matrix_readable_on_a_phone(page, site, screenshot):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(site + "/ohjelma/matriisi/?vuosi=2020")
+    region = page.get_by_role(
+        "region", name="Toimenpiteet (rivit) ja verkostot (sarakkeet), arvio 2020"
+    )
+    assert region.is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 400  # only the table scrolls
+    screenshot(page, "matrix-phone")

@@ -1,0 +1,116 @@
+import csv
+import io
+import json
+
+import pytest
+
+from programme.models import AssessmentRound, MeasureStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def test_programme_page_shows_2020_figures_by_default(client, demo_data):
+    page = client.get("/ohjelma/").content.decode()
+    assert "Maakuntaohjelman eteneminen 2020" in page
+    assert "28 (97\u00a0%) oli vähintään valmistelussa" in page
+    assert "9 (31\u00a0%) käynnissä ja 18 (62\u00a0%) vakiintunutta toimintaa" in page
+    assert "<svg" in page and "<table" in page  # chart and the same data as a table
+    assert "Muutokset 2019–2020" in page
+
+
+def test_programme_page_for_2019(client, demo_data):
+    page = client.get("/ohjelma/?vuosi=2019").content.decode()
+    assert "12 (41\u00a0%) vakiintunutta toimintaa" in page
+
+
+@pytest.mark.parametrize("year", ["2021", "1999", "abc", "2020abc", "%00", "9" * 40])
+def test_open_unknown_or_malformed_year_is_a_finnish_404(client, demo_data, year):
+    response = client.get(f"/ohjelma/?vuosi={year}")
+    assert response.status_code == 404
+    assert "Sivua ei löytynyt" in response.content.decode()
+
+
+def test_open_round_figures_are_not_public_anywhere(client, demo_data):
+    open_round = AssessmentRound.objects.get(year=2021)
+    status = open_round.statuses.first()
+    status.note = "Salainen keskeneräinen arvio"
+    status.save()
+    for url in [
+        "/ohjelma/",
+        "/ohjelma/matriisi/",
+        f"/ohjelma/toimenpiteet/{status.measure.code}/",
+        f"/verkostot/{status.network.slug}/",
+        "/avoin-data/toimenpiteiden-tilat.csv",
+    ]:
+        content = (
+            b"".join(client.get(url).streaming_content)
+            if url.endswith(".csv")
+            else client.get(url).content
+        )
+        assert "Salainen keskeneräinen arvio" not in content.decode(), url
+
+
+def test_matrix_cells_carry_status_labels_and_filters(client, demo_data):
+    page = client.get("/ohjelma/matriisi/?vuosi=2020").content.decode()
+    assert "Matkailufoorumi" in page
+    assert "vakiintunutta toimintaa" in page
+    filtered = client.get("/ohjelma/matriisi/?vuosi=2020&painopiste=3").content.decode()
+    assert "16. Edistetään Tunnin junan" in filtered
+    assert "1. Vahvistetaan kuluttajavalintojen" not in filtered
+    by_network = client.get("/ohjelma/matriisi/?vuosi=2020&verkosto=matkailu").content.decode()
+    assert '/verkostot/jarjestot/">Järjestöfoorumi</a></th>' not in by_network
+    assert '/verkostot/matkailu/">Matkailufoorumi</a></th>' in by_network
+
+
+def test_matrix_ignores_bad_filters(client, demo_data):
+    response = client.get("/ohjelma/matriisi/?painopiste=999&verkosto=<script>&page=1")
+    assert response.status_code == 200
+    assert "Tuntematon rajaus" in response.content.decode()
+
+
+def test_matrix_bad_page_is_404_not_500(client, demo_data):
+    assert client.get("/ohjelma/matriisi/?page=9999").status_code == 404
+    assert client.get("/ohjelma/matriisi/?page=x").status_code == 404
+
+
+def test_measure_page_lists_networks_statuses_and_history(client, demo_data):
+    page = client.get("/ohjelma/toimenpiteet/1/").content.decode()
+    assert "Ympäristöverkosto" in page
+    assert "Verkostojen arviot 2020" in page and "Verkostojen arviot 2019" in page
+    assert "Tila vuosittain" in page
+
+
+def test_unknown_measure_is_404(client, demo_data):
+    assert client.get("/ohjelma/toimenpiteet/999/").status_code == 404
+    assert client.get("/ohjelma/toimenpiteet/1/?ohjelma=ei-ole").status_code == 404
+
+
+def test_network_page_shows_its_statuses_of_latest_closed_round(client, demo_data):
+    page = client.get("/verkostot/matkailu/").content.decode()
+    assert "Maakuntaohjelman toimenpiteet: tilanne 2020" in page
+    assert "14. Kehitetään matkailun yhteismarkkinointia" in page
+
+
+def test_open_data_csv_has_closed_rounds_only_and_no_personal_data(client, demo_data):
+    response = client.get("/avoin-data/toimenpiteiden-tilat.csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert len(rows) == MeasureStatus.objects.public().count() == 135
+    assert {row["vuosi"] for row in rows} == {"2019", "2020"}
+    assert set(rows[0]) == {
+        "vuosi",
+        "toimenpide",
+        "toimenpide_nimi",
+        "verkosto",
+        "verkosto_nimi",
+        "tila_jarjestys",
+        "tila",
+        "kuvaus",
+    }
+
+
+def test_open_data_json_matches_csv(client, demo_data):
+    response = client.get("/avoin-data/toimenpiteiden-tilat.json")
+    data = json.loads(b"".join(response.streaming_content))
+    assert data["lisenssi"] == "CC BY 4.0"
+    assert len(data["tilat"]) == 135
+    assert "CC BY 4.0" in client.get("/avoin-data/").content.decode()
