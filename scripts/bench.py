@@ -1,0 +1,215 @@
+#!/usr/bin/env python3
+"""Benchmark: gunicorn (2 workers, production settings) on 127.0.0.1, loaded with wrk.
+
+Every page is reported as requests per second, p50/p99 latency and the ratio of its
+throughput to a static file served by the same gunicorn + WhiteNoise in the same run, so
+the figures compare across machines. Run: `make bench` or `.venv/bin/python scripts/bench.py
+[--large] [--duration 10] [--connections 16]`. Needs Debian's wrk (`apt-get install wrk`).
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / ".bench"
+PYTHON = sys.executable
+
+DEMO_PAGES = [
+    ("etusivu", "/"),
+    ("verkostot", "/verkostot/"),
+    ("verkoston sivu", "/verkostot/matkailu/"),
+    ("tapahtumat", "/tapahtumat/"),
+    ("ohjelma", "/ohjelma/"),
+    ("matriisi 2020", "/ohjelma/matriisi/?vuosi=2020"),
+    ("toimenpide", "/ohjelma/toimenpiteet/14/"),
+]
+LARGE_PAGES = [
+    ("ohjelma (300k tilaa)", "/ohjelma/"),
+    ("matriisi (300k tilaa)", "/ohjelma/matriisi/"),
+    ("toimenpide (300k tilaa)", "/ohjelma/toimenpiteet/T14/"),
+    ("verkoston sivu (300k tilaa)", "/verkostot/testiverkosto-7/"),
+]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per page")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--large", action="store_true", help="also the 300,000-status programme")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk puuttuu: apt-get install wrk")
+    WORK.mkdir(exist_ok=True)
+    env = production_env(WORK / "demo.sqlite3")
+    prepare_database(env, large=False)
+    manage(env, "collectstatic", "--noinput", "-v0")
+    static_path = "/static/" + hashed_static_name("css/site.css")
+    results = run_pages(env, [("staattinen tiedosto", static_path), *DEMO_PAGES], args)
+    if args.large:
+        large_env = production_env(WORK / "large.sqlite3")
+        prepare_database(large_env, large=True)
+        results += run_pages(large_env, [("staattinen tiedosto", static_path), *LARGE_PAGES], args)
+    print_table(results, args)
+
+
+def production_env(database):
+    return {
+        **os.environ,
+        "DEBUG": "False",
+        "SECRET_KEY": "benchmark-only-not-secret",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{database}"),
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def manage(env, *command):
+    subprocess.run([PYTHON, "manage.py", *command], cwd=ROOT, env=env, check=True)
+
+
+def prepare_database(env, *, large):
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "load_demo")
+    if (
+        large
+        and "suuri"
+        not in subprocess.run(
+            [
+                PYTHON,
+                "manage.py",
+                "shell",
+                "-c",
+                "from programme.models import Programme; print(list(Programme.objects.values_list('slug', flat=True)))",
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    ):
+        manage(
+            env, "generate_programme", "--measures", "300", "--networks", "100", "--rounds", "10"
+        )
+
+
+def hashed_static_name(name):
+    manifest = json.loads((ROOT / "staticfiles" / "staticfiles.json").read_text())
+    return manifest["paths"][name]
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run_pages(env, pages, args):
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(Path(PYTHON).parent / "gunicorn"),
+            "kumppanuus.wsgi:application",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        wait_until_up(port)
+        results = []
+        for label, path in pages:
+            url = f"http://127.0.0.1:{port}{path}"
+            warm(url)
+            results.append((label, path, wrk(url, args)))
+        return results
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+
+
+def wait_until_up(port, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit("gunicorn ei käynnistynyt")
+
+
+def warm(url):
+    for _ in range(3):
+        with urllib.request.urlopen(url, timeout=30) as response:
+            if response.status != 200:
+                raise SystemExit(f"{url}: {response.status}")
+            response.read()
+
+
+def wrk(url, args):
+    output = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{args.connections}",
+            f"-d{args.duration}s",
+            "--timeout",
+            "10s",
+            "--latency",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50": latency_ms(output, "50%"),
+        "p99": latency_ms(output, "99%"),
+        "errors": bool(re.search(r"Non-2xx|Socket errors", output)),
+    }
+
+
+def latency_ms(output, percentile):
+    value, unit = re.search(rf"^\s+{percentile}\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+
+def print_table(results, args):
+    print(
+        f"\nwrk -t2 -c{args.connections} -d{args.duration}s, gunicorn 2 workers, "
+        f"{os.cpu_count()} CPU cores\n"
+    )
+    print(f"| {'sivu':<28} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'/ staattinen':>12} |")
+    print(f"|{'-' * 30}|{'-' * 10}|{'-' * 9}|{'-' * 9}|{'-' * 14}|")
+    static_rps = None
+    for label, _path, result in results:
+        if label == "staattinen tiedosto":
+            static_rps = result["rps"]
+        ratio = result["rps"] / static_rps if static_rps else 0
+        flag = " (virheitä!)" if result["errors"] else ""
+        print(
+            f"| {label:<28} | {result['rps']:>8.0f} | {result['p50']:>7.1f} | "
+            f"{result['p99']:>7.1f} | {ratio:>12.2f} |{flag}"
+        )
+
+
+if __name__ == "__main__":
+    main()
