@@ -80,27 +80,26 @@ def manage(env, *command):
 def prepare_database(env, *, large):
     manage(env, "migrate", "--noinput", "-v0")
     manage(env, "load_demo")
-    if (
-        large
-        and "suuri"
-        not in subprocess.run(
-            [
-                PYTHON,
-                "manage.py",
-                "shell",
-                "-c",
-                "from programme.models import Programme; print(list(Programme.objects.values_list('slug', flat=True)))",
-            ],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    ):
+    if large and not large_programme_exists(env):
         manage(
             env, "generate_programme", "--measures", "300", "--networks", "100", "--rounds", "10"
         )
+
+
+def large_programme_exists(env):
+    check = (
+        "from programme.models import Programme as P; "
+        "print(P.objects.filter(slug__startswith='suuri').exists())"
+    )
+    result = subprocess.run(
+        [PYTHON, "manage.py", "shell", "-c", check],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip() == "True"
 
 
 def hashed_static_name(name):
