@@ -1,1 +1,181 @@
-# Register your models here.
+import csv
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .importing import ImportRefused, read_upload, survey_import_csv
+from .models import Answer, Question, Response, Statement, Survey
+
+
+@admin.register(Statement)
+class StatementAdmin(admin.ModelAdmin):
+    list_display = ["key", "text", "is_headline"]
+    search_fields = ["key", "text"]
+
+
+class QuestionInline(admin.TabularInline):
+    model = Question
+    extra = 0
+    autocomplete_fields = ["statement"]
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV-tiedosto"),
+        help_text=_(
+            "Kyselytyökalun vienti: UTF-8 tai Windows-1252, pilkku tai puolipiste erottimena."
+        ),
+    )
+
+
+@admin.register(Survey)
+class SurveyAdmin(admin.ModelAdmin):
+    list_display = ["year", "title", "state", "results_published", "response_count", "import_link"]
+    list_filter = ["state", "results_published"]
+    readonly_fields = ["state", "results_published"]
+    inlines = [QuestionInline]
+    actions = [
+        "open_surveys",
+        "close_surveys",
+        "publish_results",
+        "unpublish_results",
+        "export_open_answers",
+    ]
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(n_responses=Count("responses"))
+
+    @admin.display(description=_("vastauksia"), ordering="n_responses")
+    def response_count(self, survey):
+        return survey.n_responses
+
+    @admin.display(description=_("tuonti"))
+    def import_link(self, survey):
+        url = reverse("admin:barometer_survey_import", args=[survey.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Tuo vastauksia CSV:stä"))
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:survey_id>/tuo/",
+                self.admin_site.admin_view(self.import_view),
+                name="barometer_survey_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request, survey_id):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        survey = get_object_or_404(Survey, pk=survey_id)
+        form = ImportForm(request.POST or None, request.FILES or None)
+        errors = None
+        if request.method == "POST" and form.is_valid():
+            try:
+                summary = survey_import_csv(
+                    survey=survey, data=read_upload(form.cleaned_data["file"])
+                )
+            except ImportRefused as refused:
+                errors = refused
+            else:
+                messages.success(
+                    request,
+                    _("Tuotu %(created)s vastausta; %(skipped)s oli jo tuotu aiemmin.")
+                    % {"created": summary.created, "skipped": summary.skipped_existing},
+                )
+                return redirect("admin:barometer_survey_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Tuo vastauksia: %(title)s") % {"title": survey.title},
+            "survey": survey,
+            "form": form,
+            "refused": errors,
+            "opts": self.model._meta,
+        }
+        status = 400 if errors else 200
+        return TemplateResponse(request, "admin/barometer/import.html", context, status=status)
+
+    def _each(self, request, queryset, service, done_message):
+        for survey in queryset:
+            try:
+                service(survey=survey)
+            except ValidationError as error:
+                self.message_user(request, f"{survey}: {' '.join(error.messages)}", messages.ERROR)
+                return
+        self.message_user(request, done_message, messages.SUCCESS)
+
+    @admin.action(description=_("Avaa valitut kyselyt vastattaviksi"))
+    def open_surveys(self, request, queryset):
+        self._each(request, queryset, services.survey_open, _("Kyselyt avattu."))
+
+    @admin.action(description=_("Sulje valitut kyselyt"))
+    def close_surveys(self, request, queryset):
+        self._each(request, queryset, services.survey_close, _("Kyselyt suljettu."))
+
+    @admin.action(description=_("Julkaise valittujen kyselyjen tulokset"))
+    def publish_results(self, request, queryset):
+        self._each(request, queryset, services.results_publish, _("Tulokset julkaistu."))
+
+    @admin.action(description=_("Peru tulosten julkaisu"))
+    def unpublish_results(self, request, queryset):
+        self._each(request, queryset, services.results_unpublish, _("Julkaisu peruttu."))
+
+    @admin.action(description=_("Vie avoimet vastaukset (CSV, vain toimitukselle)"))
+    def export_open_answers(self, request, queryset):
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="avoimet-vastaukset.csv"'
+        writer = csv.writer(response)
+        writer.writerow(["vuosi", "vastattu", "organisaatio", "vastaus"])
+        answers = (
+            Answer.objects.filter(
+                response__survey__in=queryset, question__kind=Question.Kind.OPEN_TEXT
+            )
+            .exclude(text="")
+            .order_by("response__survey__year", "response__submitted")
+            .values_list(
+                "response__survey__year",
+                "response__submitted",
+                "response__organisation_type",
+                "text",
+            )
+        )
+        writer.writerows(answers.iterator(chunk_size=2000))
+        return response
+
+
+class AnswerInline(admin.TabularInline):
+    model = Answer
+    extra = 0
+    can_delete = False
+    readonly_fields = ["question", "value", "dont_know", "text"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Response)
+class ResponseAdmin(admin.ModelAdmin):
+    """Read-only: answers are changed only by importing or by the respondents themselves."""
+
+    list_display = ["survey", "submitted", "organisation_type", "source", "external_id"]
+    list_filter = ["survey", "source", "organisation_type"]
+    search_fields = ["external_id", "answers__text"]
+    list_select_related = ["survey"]
+    readonly_fields = ["survey", "submitted", "organisation_type", "source", "external_id"]
+    inlines = [AnswerInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,1 +1,143 @@
-# Create your views here.
+import csv
+import json
+
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from .forms import SurveyAnswerForm
+from .models import Statement, Survey
+from .results import survey_results, trends
+from .services import response_submit
+
+ANSWERED_COOKIE = "barometri_vastattu"
+ANSWERED_SALT = "barometer.answered"
+
+
+class BarometerIndexView(TemplateView):
+    template_name = "barometer/index.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        series = trends()
+        statements = list(Statement.objects.filter(key__in=series))
+        headline = next((s for s in statements if s.is_headline), None)
+        headline_trend = series.get(headline.key, []) if headline else []
+        context.update(
+            headline=headline,
+            headline_trend=headline_trend,
+            trend_points=[(year, agree) for year, agree, _answers in headline_trend],
+            trend_title=_("Samaa mieltä olleiden osuus vuosittain"),
+            latest=[(s, series[s.key][-1]) for s in statements],
+            published=Survey.objects.published().order_by("-year"),
+            open_survey=Survey.objects.filter(state=Survey.State.OPEN).order_by("-year").first(),
+        )
+        return context
+
+
+class SurveyResultsView(TemplateView):
+    template_name = "barometer/survey_results.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        survey = get_object_or_404(Survey.objects.published(), year=self.kwargs["year"])
+        context.update(survey=survey, results=survey_results(survey))
+        return context
+
+
+def _answered_years(request):
+    """Years this browser has answered, from a signed cookie (tampering reads as none)."""
+    value = request.get_signed_cookie(ANSWERED_COOKIE, default="", salt=ANSWERED_SALT)
+    return {int(year) for year in value.split(",") if year.isdigit()}
+
+
+class SurveyAnswerView(View):
+    template_name = "barometer/survey_answer.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.survey = get_object_or_404(
+            Survey.objects.exclude(state=Survey.State.DRAFT), year=kwargs["year"]
+        )
+        self.questions = list(self.survey.questions.select_related("statement"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def render_page(self, form=None, status=200, **extra):
+        context = {"survey": self.survey, "form": form, **extra}
+        return render(self.request, self.template_name, context, status=status)
+
+    def refusal(self):
+        """Why the form is not offered, or None when it is."""
+        if self.survey.year in _answered_years(self.request):
+            return "answered"
+        if self.survey.accepts_answers():
+            return None
+        if self.survey.state == Survey.State.OPEN and self.survey.opens > timezone.now():
+            return "not_yet_open"
+        return "closed"
+
+    def get(self, request, year):
+        if refusal := self.refusal():
+            return self.render_page(refusal=refusal)
+        return self.render_page(SurveyAnswerForm(questions=self.questions))
+
+    def post(self, request, year):
+        if refusal := self.refusal():
+            return self.render_page(refusal=refusal, status=409 if refusal == "answered" else 403)
+        form = SurveyAnswerForm(request.POST, questions=self.questions)
+        if not form.is_valid():
+            return self.render_page(form, status=400)
+        if not form.is_spam:
+            try:
+                response_submit(survey=self.survey, form=form)
+            except ValidationError:
+                return self.render_page(refusal="closed", status=403)
+        redirect_response = redirect("barometer:survey-thanks", year=self.survey.year)
+        years = sorted(_answered_years(request) | {self.survey.year})
+        redirect_response.set_signed_cookie(
+            ANSWERED_COOKIE,
+            ",".join(str(year) for year in years),
+            salt=ANSWERED_SALT,
+            max_age=60 * 60 * 24 * 365,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+        return redirect_response
+
+
+class SurveyThanksView(TemplateView):
+    template_name = "barometer/survey_thanks.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["survey"] = get_object_or_404(Survey, year=self.kwargs["year"])
+        return context
+
+
+OPEN_DATA_FIELDS = ["vuosi", "vaittama", "vaittama_teksti", "vastauksia", "samaa_mielta_osuus"]
+
+
+def _open_data_rows():
+    texts = dict(Statement.objects.values_list("key", "text"))
+    for key, points in trends().items():
+        for year, agree_share, answers in points:
+            yield [year, key, texts.get(key, ""), answers, round(agree_share, 4)]
+
+
+def open_data_csv(request):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="kumppanuusbarometri.csv"'
+    writer = csv.writer(response)
+    writer.writerow(OPEN_DATA_FIELDS)
+    writer.writerows(sorted(_open_data_rows()))
+    return response
+
+
+def open_data_json(request):
+    rows = [dict(zip(OPEN_DATA_FIELDS, row, strict=True)) for row in sorted(_open_data_rows())]
+    body = json.dumps({"lisenssi": "CC BY 4.0", "tulokset": rows}, ensure_ascii=False)
+    return HttpResponse(body, content_type="application/json; charset=utf-8")

@@ -90,3 +90,50 @@ def line_chart(points):
         "right": LINE_CHART_WIDTH - MARGIN["right"],
         "axis_y": LINE_CHART_HEIGHT - MARGIN["bottom"] + 20,
     }
+
+
+DIVERGING_WIDTH = 640
+DIVERGING_HEIGHT = 30
+
+
+@dataclass
+class Segment:
+    label: str
+    share: float
+    colour: str
+    x: float
+    width: float
+
+
+def diverging_bar(shares, colours):
+    """shares: 1–5 and "en osaa sanoa" as 0–1, in scale order. Disagreement runs left of the
+    centre line, agreement right, the neutral middle step straddles it; "en osaa sanoa" sits
+    apart at the right end."""
+    plot_width = DIVERGING_WIDTH * 0.8
+    centre = DIVERGING_WIDTH * 0.4
+    scale = plot_width / 2
+    (l1, s1), (l2, s2), (l3, s3), (l4, s4), (l5, s5), (l6, s6) = shares
+    start = centre - (s1 + s2 + s3 / 2) * scale
+    segments = []
+    x = start
+    for (label, value), colour in zip(
+        [(l1, s1), (l2, s2), (l3, s3), (l4, s4), (l5, s5)], colours, strict=False
+    ):
+        segments.append(Segment(label, value, colour, round(x, 1), round(value * scale, 1)))
+        x += value * scale
+    dont_know_width = s6 * scale * 0.5
+    segments.append(
+        Segment(
+            l6,
+            s6,
+            colours[5],
+            round(DIVERGING_WIDTH - dont_know_width, 1),
+            round(dont_know_width, 1),
+        )
+    )
+    return {
+        "segments": segments,
+        "width": DIVERGING_WIDTH,
+        "height": DIVERGING_HEIGHT,
+        "centre": round(centre, 1),
+    }

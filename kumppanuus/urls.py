@@ -24,6 +24,7 @@ urlpatterns += i18n_patterns(
     ),
     path("", include("networks.urls")),
     path("", include("programme.urls")),
+    path("", include("barometer.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

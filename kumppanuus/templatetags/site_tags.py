@@ -33,3 +33,13 @@ def bar_chart(rows, title, chart_id):
 @register.inclusion_tag("includes/line_chart.svg")
 def line_chart(points, title, chart_id):
     return {**charts.line_chart(points), "title": title, "chart_id": chart_id}
+
+
+LIKERT_COLOURS = ["#b2182b", "#ef8a62", "#e0e0e0", "#67a9cf", "#2166ac", "#f7f7f7"]
+
+
+@register.inclusion_tag("includes/diverging_bar.svg")
+def diverging_bar(distribution, title, chart_id):
+    """distribution: (label, count, share) for 1–5 and "en osaa sanoa"."""
+    shares = [(label, share or 0) for label, _count, share in distribution]
+    return {**charts.diverging_bar(shares, LIKERT_COLOURS), "title": title, "chart_id": chart_id}

@@ -1,0 +1,159 @@
+import pytest
+
+from barometer.importing import MAX_IMPORT_BYTES, ImportRefused, survey_import_csv
+from barometer.models import Answer, Question, Response, Statement, Survey
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "vastaaja,vastattu,organisaatio,visio,ilmapiiri,avoin_palaute\n"
+
+
+@pytest.fixture
+def survey(db):
+    survey = Survey.objects.create(year=2031, title="Tuontitesti", state="closed")
+    for order, key in enumerate(["visio", "ilmapiiri"]):
+        statement, _ = Statement.objects.get_or_create(key=key, defaults={"text": key})
+        Question.objects.create(survey=survey, order=order, kind="likert", statement=statement)
+    Question.objects.create(survey=survey, order=9, kind="open_text", text="Avoin")
+    return survey
+
+
+def stored(survey):
+    return Response.objects.filter(survey=survey).count(), Answer.objects.filter(
+        response__survey=survey
+    ).count()
+
+
+def test_happy_path(survey):
+    data = (
+        HEADER + "a1,2020-11-24 16:22,kunta,5,EOS,Hyvä\n" + "a2,2020-11-25 10:00,yritys,2,,\n"
+    ).encode()
+    summary = survey_import_csv(survey=survey, data=data)
+    assert summary.created == 2
+    assert stored(survey) == (2, 4)  # a1: 2 statements + open answer; a2: one statement
+    first = Response.objects.get(external_id="a1")
+    assert first.organisation_type == "kunta" and first.source == "import"
+
+
+def test_semicolon_windows_1252_file(survey):
+    text = (
+        HEADER.replace(",", ";")
+        + "b1;2020-11-24 16:22;yhdistys tai järjestö;4;3;Hyvää työtä, kiitos\n"
+    )
+    summary = survey_import_csv(survey=survey, data=text.encode("cp1252"))
+    assert summary.created == 1
+    assert Response.objects.get(external_id="b1").organisation_type == "yhdistys tai järjestö"
+    assert Answer.objects.get(question__kind="open_text").text == "Hyvää työtä, kiitos"
+
+
+def test_utf8_bom_file(survey):
+    data = ("\ufeff" + HEADER + "c1,2020-11-24 16:22,kunta,5,5,\n").encode("utf-8")
+    assert survey_import_csv(survey=survey, data=data).created == 1
+
+
+@pytest.mark.parametrize(
+    "row, column, reason",
+    [
+        ("d2,2020-11-24 16:22,kunta,7,5,", "visio", "arvon on oltava 1–5"),
+        ("d2,2020-11-24 16:22,kunta,kyllä,5,", "visio", "arvon on oltava 1–5"),
+        ("d2,2020-11-24 16:22,ministeriö,5,5,", "organisaatio", "tuntematon organisaation tyyppi"),
+        ("d1,2020-11-24 16:22,kunta,5,5,", "vastaaja", "sama vastaajatunnus"),
+        ("d2,eilen,kunta,5,5,", "vastattu", "aika ei ole muotoa"),
+        (",2020-11-24 16:22,kunta,5,5,", "vastaaja", "vastaajatunnus puuttuu"),
+    ],
+)
+def test_each_kind_of_bad_row_refuses_the_whole_file(survey, row, column, reason):
+    data = (HEADER + "d1,2020-11-24 16:22,kunta,5,5,ok\n" + row + "\n").encode()
+    with pytest.raises(ImportRefused) as refused:
+        survey_import_csv(survey=survey, data=data)
+    error = refused.value.errors[0]
+    assert (error.row, error.column) == (3, column)
+    assert reason in error.reason
+    assert stored(survey) == (0, 0)
+
+
+def test_unknown_column_is_refused(survey):
+    data = b"vastaaja,vastattu,organisaatio,visio,tuntematon\nx,2020-11-24 16:22,kunta,5,5\n"
+    with pytest.raises(ImportRefused) as refused:
+        survey_import_csv(survey=survey, data=data)
+    assert refused.value.errors[0].column == "tuntematon"
+    assert "tuntematon sarake" in refused.value.errors[0].reason
+    assert stored(survey) == (0, 0)
+
+
+def test_reimport_adds_nothing(survey):
+    data = (HEADER + "e1,2020-11-24 16:22,kunta,5,5,\n").encode()
+    survey_import_csv(survey=survey, data=data)
+    summary = survey_import_csv(survey=survey, data=data)
+    assert (summary.created, summary.skipped_existing) == (0, 1)
+    assert stored(survey) == (1, 2)
+
+
+def test_empty_file_gets_a_clear_message(survey):
+    with pytest.raises(ImportRefused) as refused:
+        survey_import_csv(survey=survey, data=b"")
+    assert "Tiedosto on tyhjä." in str(refused.value.errors[0])
+
+
+def test_header_only_file_gets_a_clear_message(survey):
+    with pytest.raises(ImportRefused) as refused:
+        survey_import_csv(survey=survey, data=HEADER.encode())
+    assert "ei ole yhtään vastausriviä" in refused.value.errors[0].reason
+
+
+def test_20_mb_file_is_refused_with_a_clear_message(survey):
+    row = "f{},2020-11-24 16:22,kunta,5,5,{}\n"
+    body = "".join(row.format(i, "x" * 200) for i in range(90_000))
+    data = (HEADER + body).encode()
+    assert len(data) > 20 * 1024 * 1024 > MAX_IMPORT_BYTES
+    with pytest.raises(ImportRefused) as refused:
+        survey_import_csv(survey=survey, data=data)
+    assert "liian suuri" in refused.value.errors[0].reason
+    assert stored(survey) == (0, 0)
+
+
+def test_binary_file_is_refused(survey):
+    with pytest.raises(ImportRefused) as refused:
+        survey_import_csv(survey=survey, data=b"PK\x03\x04\x00\x00binary")
+    assert "ei ole CSV" in refused.value.errors[0].reason
+
+
+def test_admin_upload_shows_row_errors_in_finnish(client, demo_data, survey):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.login(username="toimittaja", password="kumppanuus-demo-2026")
+    upload = SimpleUploadedFile(
+        "vienti.csv", (HEADER + "g1,2020-11-24 16:22,kunta,9,5,\n").encode()
+    )
+    response = client.post(f"/admin/barometer/survey/{survey.pk}/tuo/", {"file": upload})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Mitään ei tallennettu" in page
+    assert "arvon on oltava 1–5, EOS tai tyhjä" in page
+    assert stored(survey) == (0, 0)
+
+
+def test_admin_upload_happy_path(client, demo_data, survey):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.login(username="toimittaja", password="kumppanuus-demo-2026")
+    upload = SimpleUploadedFile(
+        "vienti.csv", (HEADER + "h1,2020-11-24 16:22,kunta,4,5,\n").encode()
+    )
+    response = client.post(
+        f"/admin/barometer/survey/{survey.pk}/tuo/", {"file": upload}, follow=True
+    )
+    assert "Tuotu 1 vastausta" in response.content.decode()
+    assert stored(survey) == (1, 2)
+
+
+def test_management_command_imports(demo_data, survey, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    path = tmp_path / "vienti.csv"
+    path.write_text(HEADER + "i1,2020-11-24 16:22,kunta,4,5,\n", encoding="utf-8")
+    out = StringIO()
+    call_command("import_barometer", "2031", str(path), stdout=out, stderr=StringIO())
+    assert "Tuotu 1 vastausta" in out.getvalue()
