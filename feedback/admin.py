@@ -1,1 +1,101 @@
-# Register your models here.
+import csv
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from networks.models import Network
+
+from . import services
+from .models import Idea
+
+PERSONAL_FIELDS = ["name", "email", "organisation", "consent_to_contact"]
+
+
+class ForwardForm(forms.Form):
+    network = forms.ModelChoiceField(label=_("Verkosto"), queryset=Network.objects.active())
+
+
+@admin.register(Idea)
+class IdeaAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "topic", "state", "created", "forwarded_to", "has_public_response"]
+    list_filter = ["state", "topic", "forwarded_to"]
+    search_fields = ["message", "staff_note", "public_response"]
+    date_hierarchy = "created"
+    list_select_related = ["forwarded_to"]
+    actions = ["forward_to_network", "export_csv"]
+
+    def is_editor(self, request):
+        return request.user.has_perm("feedback.delete_idea")
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if self.is_editor(request):
+            return queryset
+        return queryset.forwarded_to_networks_of(request.user)
+
+    def get_fields(self, request, obj=None):
+        base = ["topic", "message", "created", "state", "forwarded_to"]
+        if self.is_editor(request):
+            return (
+                base
+                + PERSONAL_FIELDS
+                + ["staff_note", "network_note", "public_response", "personal_data_purged_at"]
+            )
+        return base + ["network_note"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if self.is_editor(request):
+            return ["topic", "message", "created", "personal_data_purged_at", *PERSONAL_FIELDS]
+        return ["topic", "message", "created", "state", "forwarded_to"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not self.is_editor(request):
+            actions.pop("forward_to_network", None)
+        return actions
+
+    @admin.display(boolean=True, description=_("julkinen vastaus"))
+    def has_public_response(self, idea):
+        return bool(idea.public_response)
+
+    @admin.action(description=_("Välitä valitut ideat verkostolle"))
+    def forward_to_network(self, request, queryset):
+        form = ForwardForm(request.POST if "network" in request.POST else None)
+        if form.is_valid():
+            for idea in queryset:
+                services.idea_forward(idea=idea, network=form.cleaned_data["network"])
+            self.message_user(request, _("Ideat välitetty."), messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Välitä ideat verkostolle"),
+            "form": form,
+            "ideas": queryset,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return render(request, "admin/feedback/forward.html", context)
+
+    @admin.action(description=_("Vie valitut CSV-tiedostoon"))
+    def export_csv(self, request, queryset):
+        """Editors get the personal data too; contact persons never do."""
+        with_personal = self.is_editor(request)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="kehittamisideat.csv"'
+        writer = csv.writer(response)
+        columns = ["created", "topic", "state", "message", "public_response"]
+        if with_personal:
+            columns += PERSONAL_FIELDS
+        writer.writerow(columns + ["forwarded_to"])
+        for idea in queryset.select_related("forwarded_to"):
+            writer.writerow(
+                [getattr(idea, column) for column in columns]
+                + [idea.forwarded_to.name if idea.forwarded_to else ""]
+            )
+        return response

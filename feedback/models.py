@@ -1,1 +1,107 @@
-# Create your models here.
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinLengthValidator
+from django.db import models
+from django.db.models import Count
+from django.db.models.functions import ExtractYear
+from django.utils.translation import gettext_lazy as _
+
+from networks.models import Network
+
+MESSAGE_MIN_LENGTH = 10
+MESSAGE_MAX_LENGTH = 4000
+
+
+class IdeaQuerySet(models.QuerySet):
+    def summary_counts(self):
+        """(year, topic, state, count) rows for the public summary: numbers only."""
+        return (
+            self.annotate(year=ExtractYear("created"))
+            .values("year", "topic", "state")
+            .annotate(count=Count("pk"))
+            .order_by("-year", "topic", "state")
+        )
+
+    def with_public_response(self):
+        return self.exclude(public_response="").order_by("-created")
+
+    def forwarded_to_networks_of(self, user):
+        return self.filter(forwarded_to__contacts__user=user).distinct()
+
+
+class Idea(models.Model):
+    class Topic(models.TextChoices):
+        WEBSITE = "verkkosivut", _("verkkosivut")
+        FORUM = "toiminta", _("kumppanuusfoorumin toiminta")
+        OTHER = "muu", _("muu")
+
+    class State(models.TextChoices):
+        NEW = "uusi", _("uusi")
+        IN_PROGRESS = "kasittelyssa", _("käsittelyssä")
+        ANSWERED = "vastattu", _("vastattu")
+        ARCHIVED = "arkistoitu", _("arkistoitu")
+
+    topic = models.CharField(_("aihe"), max_length=20, choices=Topic.choices)
+    message = models.TextField(
+        _("kehittämisidea"),
+        max_length=MESSAGE_MAX_LENGTH,
+        validators=[MinLengthValidator(MESSAGE_MIN_LENGTH)],
+    )
+    name = models.CharField(_("nimi"), max_length=200, blank=True)
+    email = models.EmailField(_("sähköposti"), blank=True)
+    organisation = models.CharField(_("organisaatio"), max_length=200, blank=True)
+    consent_to_contact = models.BooleanField(_("saa ottaa yhteyttä"), default=False)
+    created = models.DateTimeField(_("saapunut"), auto_now_add=True, db_index=True)
+    state = models.CharField(_("tila"), max_length=20, choices=State.choices, default=State.NEW)
+    forwarded_to = models.ForeignKey(
+        Network,
+        verbose_name=_("välitetty verkostolle"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="ideas",
+    )
+    staff_note = models.TextField(_("toimituksen muistiinpano"), blank=True)
+    network_note = models.TextField(
+        _("verkoston muistiinpano"), blank=True, help_text=_("Verkoston yhteyshenkilön merkintä.")
+    )
+    public_response = models.TextField(
+        _("julkinen vastaus"),
+        blank=True,
+        help_text=_("Näytetään koontisivulla. Älä kirjoita tähän henkilötietoja."),
+    )
+    personal_data_purged_at = models.DateTimeField(
+        _("henkilötiedot poistettu"), null=True, blank=True
+    )
+    submission_token = models.UUIDField(
+        _("lähetystunniste"), default=uuid.uuid4, unique=True, editable=False
+    )
+
+    objects = IdeaQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("kehittämisidea")
+        verbose_name_plural = _("kehittämisideat")
+        ordering = ["-created"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(email="") | models.Q(consent_to_contact=True),
+                name="idea_email_needs_consent",
+            )
+        ]
+
+    def __str__(self):
+        return _("Idea %(pk)s (%(topic)s)") % {"pk": self.pk, "topic": self.get_topic_display()}
+
+    def clean(self):
+        if self.email and not self.consent_to_contact:
+            raise ValidationError(
+                {
+                    "consent_to_contact": _(
+                        "Jos annat sähköpostiosoitteen, anna myös lupa ottaa sinuun yhteyttä – "
+                        "tai jätä osoite pois."
+                    )
+                },
+                code="consent_required",
+            )

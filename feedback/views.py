@@ -1,1 +1,68 @@
-# Create your views here.
+from django.conf import settings
+from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
+from django.views.generic import FormView, TemplateView
+from django_ratelimit.decorators import ratelimit
+
+from .forms import IdeaForm
+from .models import Idea
+from .services import idea_submit
+
+IDEA_RATE = "5/10m"
+
+
+@method_decorator(ratelimit(key="ip", rate=IDEA_RATE, method="POST", block=False), name="post")
+class IdeaFormView(FormView):
+    template_name = "feedback/idea_form.html"
+    form_class = IdeaForm
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            retention_months=settings.FEEDBACK_RETENTION_MONTHS, **kwargs
+        )
+
+    def post(self, request, *args, **kwargs):
+        if getattr(request, "limited", False):
+            return render(request, "feedback/rate_limited.html", status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        if not form.is_spam:
+            idea_submit(form=form)
+        return redirect("feedback:idea-thanks")
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class IdeaThanksView(TemplateView):
+    template_name = "feedback/idea_thanks.html"
+
+
+class IdeaSummaryView(TemplateView):
+    """How many ideas came in and what was done with them, without personal data."""
+
+    template_name = "feedback/idea_summary.html"
+    responses_shown = 30
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["years"] = _summary_by_year(Idea.objects.summary_counts())
+        context["responses"] = Idea.objects.with_public_response().only(
+            "topic", "created", "state", "public_response"
+        )[: self.responses_shown]
+        return context
+
+
+def _summary_by_year(rows):
+    topics = dict(Idea.Topic.choices)
+    states = dict(Idea.State.choices)
+    years = {}
+    for row in rows:
+        year = years.setdefault(row["year"], {"total": 0, "topics": {}, "states": {}})
+        year["total"] += row["count"]
+        topic = topics.get(row["topic"], row["topic"])
+        state = states.get(row["state"], row["state"])
+        year["topics"][topic] = year["topics"].get(topic, 0) + row["count"]
+        year["states"][state] = year["states"].get(state, 0) + row["count"]
+    return sorted(years.items(), reverse=True)

@@ -19,6 +19,8 @@ CONTACT_PERSON_PERMISSIONS = [
     "programme.view_measurestatus",
     "programme.add_measurestatus",
     "programme.change_measurestatus",
+    "feedback.view_idea",
+    "feedback.change_idea",
 ]
 
 

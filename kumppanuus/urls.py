@@ -25,6 +25,8 @@ urlpatterns += i18n_patterns(
     path("", include("networks.urls")),
     path("", include("programme.urls")),
     path("", include("barometer.urls")),
+    path("", include("feedback.urls")),
+    path("tietosuoja/", views.PrivacyView.as_view(), name="privacy"),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

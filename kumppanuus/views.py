@@ -1,5 +1,6 @@
 import logging
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.views.generic import TemplateView
@@ -17,6 +18,15 @@ class HomeView(TemplateView):
         context["networks"] = Network.objects.active().order_by("kind", "order", "name")
         context["upcoming_events"] = Event.objects.with_network().upcoming()[:5]
         return context
+
+
+class PrivacyView(TemplateView):
+    template_name = "kumppanuus/privacy.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            retention_months=settings.FEEDBACK_RETENTION_MONTHS, **kwargs
+        )
 
 
 def healthz(request):

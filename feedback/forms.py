@@ -1,0 +1,79 @@
+import uuid
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Field, Layout, Submit
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import MESSAGE_MAX_LENGTH, MESSAGE_MIN_LENGTH, Idea
+
+HONEYPOT_FIELD = "kotisivu"
+
+
+class IdeaForm(forms.ModelForm):
+    submission_token = forms.UUIDField(
+        widget=forms.HiddenInput,
+        initial=uuid.uuid4,
+        error_messages={
+            "required": _("Lomake on vanhentunut. Lataa sivu uudelleen ja lähetä idea uudestaan."),
+            "invalid": _("Lomake on vanhentunut. Lataa sivu uudelleen ja lähetä idea uudestaan."),
+        },
+    )
+    kotisivu = forms.CharField(
+        label=_("Jätä tämä kenttä tyhjäksi"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    class Meta:
+        model = Idea
+        fields = ["topic", "message", "name", "email", "organisation", "consent_to_contact"]
+        labels = {
+            "topic": _("Mitä ideasi koskee?"),
+            "message": _("Kehittämisidea"),
+            "name": _("Nimi (vapaaehtoinen)"),
+            "email": _("Sähköposti (vapaaehtoinen)"),
+            "organisation": _("Organisaatio (vapaaehtoinen)"),
+            "consent_to_contact": _("Minuun saa ottaa yhteyttä ideaani liittyen"),
+        }
+        help_texts = {
+            "message": _("Vähintään %(min)s ja enintään %(max)s merkkiä.")
+            % {"min": MESSAGE_MIN_LENGTH, "max": MESSAGE_MAX_LENGTH},
+            "email": _("Jos haluat vastauksen, anna sähköpostiosoite ja lupa ottaa yhteyttä."),
+        }
+        widgets = {"topic": forms.RadioSelect, "message": forms.Textarea(attrs={"rows": 6})}
+        error_messages = {
+            "message": {
+                "required": _("Kirjoita kehittämisideasi."),
+                "min_length": _("Kerro ideasi vähintään %(limit_value)d merkillä."),
+                "max_length": _("Idea on liian pitkä: enintään %(limit_value)d merkkiä."),
+            },
+            "topic": {
+                "required": _("Valitse, mitä ideasi koskee."),
+                "invalid_choice": _("Valitse aihe annetuista vaihtoehdoista."),
+            },
+            "email": {"invalid": _("Tarkista sähköpostiosoite, esimerkiksi nimi@esimerkki.fi.")},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].choices = Idea.Topic.choices
+        self.helper = FormHelper()
+        self.helper.form_tag = True
+        self.helper.attrs = {"novalidate": ""}
+        self.helper.layout = Layout(
+            "topic",
+            "message",
+            "name",
+            "email",
+            "organisation",
+            "consent_to_contact",
+            "submission_token",
+            Field(HONEYPOT_FIELD, wrapper_class="honeypot", aria_hidden="true"),
+            Submit("laheta", _("Lähetä idea")),
+        )
+
+    @property
+    def is_spam(self):
+        return bool(self.cleaned_data.get(HONEYPOT_FIELD))
