@@ -65,14 +65,15 @@ class Point:
 
 def line_chart(points):
     """points: (label, share 0–1). The y axis runs 0–100 %."""
-    plot_w = LINE_CHART_WIDTH - MARGIN["left"] - MARGIN["right"]
+    inset = 30  # keeps the first and last point clear of the axis labels
+    plot_w = LINE_CHART_WIDTH - MARGIN["left"] - MARGIN["right"] - 2 * inset
     plot_h = LINE_CHART_HEIGHT - MARGIN["top"] - MARGIN["bottom"]
     step = plot_w / max(len(points) - 1, 1)
     placed = [
         Point(
             label=str(label),
             value=value,
-            x=round(MARGIN["left"] + index * step, 1),
+            x=round(MARGIN["left"] + inset + index * step, 1),
             y=round(MARGIN["top"] + plot_h * (1 - (value or 0)), 1),
         )
         for index, (label, value) in enumerate(points)

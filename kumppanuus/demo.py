@@ -1,18 +1,28 @@
-"""The site's part of the demo data: roles and two dev-only accounts."""
+"""The site's part of the demo data: roles, two dev-only accounts and the annual reviews."""
+
+import json
+from datetime import datetime
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from networks.models import ContactPerson
+from barometer.models import Survey
+from networks.models import ContactPerson, Network
+from programme.models import AssessmentRound
 
+from .models import AnnualReview, Highlight, ReviewSection
 from .roles import roles_setup
 
+DATA_DIR = Path(__file__).parent / "demo_data"
 DEMO_PASSWORD = "kumppanuus-demo-2026"
 DEMO_CONTACT_EMAIL = "laura.nieminen@example.fi"  # contact person of Matkailufoorumi
 
 
 def load(stdout):
+    _load_reviews()
     editors, contacts = roles_setup()
-    editor = _demo_user("toimittaja", "Toimi", "Toimittaja", editors)
+    _demo_user("toimittaja", "Toimi", "Toimittaja", editors)
     contact_user = _demo_user("yhteyshenkilo", "Laura", "Nieminen", contacts)
     ContactPerson.objects.filter(email=DEMO_CONTACT_EMAIL).update(user=contact_user)
     stdout.write(
@@ -20,7 +30,6 @@ def load(stdout):
         f"  toimittaja / {DEMO_PASSWORD}    (Toimitus)\n"
         f"  yhteyshenkilo / {DEMO_PASSWORD} (Yhteyshenkilöt, Matkailufoorumi)"
     )
-    return editor
 
 
 def _demo_user(username, first_name, last_name, group):
@@ -33,3 +42,39 @@ def _demo_user(username, first_name, last_name, group):
         user.save()
     user.groups.add(group)
     return user
+
+
+def _load_reviews():
+    networks = {n.slug: n for n in Network.objects.all()}
+    for data in json.loads((DATA_DIR / "reviews.json").read_text(encoding="utf-8")):
+        review, created = AnnualReview.objects.get_or_create(
+            year=data["year"],
+            defaults={
+                "title": data["title"],
+                "lead": data["lead"],
+                "state": data["state"],
+                "assessment_round": AssessmentRound.objects.filter(year=data["round"]).first(),
+                "survey": Survey.objects.filter(year=data["survey"]).first(),
+            },
+        )
+        if not created:
+            continue
+        if review.is_published:
+            review.published_at = review.published_at or _year_end(review.year)
+            review.save(update_fields=["published_at"])
+        review.contacts.set(ContactPerson.objects.filter(email__in=data["contacts"]))
+        for order, section in enumerate(data["sections"], start=1):
+            ReviewSection.objects.create(review=review, order=order, **section)
+        for order, item in enumerate(data["highlights"], start=1):
+            Highlight.objects.create(
+                review=review,
+                order=order,
+                category=item["category"],
+                title=item["title"],
+                description=item["description"],
+                network=networks.get(item["network"]),
+            )
+
+
+def _year_end(year):
+    return timezone.make_aware(datetime(year + 1, 1, 15, 12, 0))

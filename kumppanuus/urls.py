@@ -1,12 +1,17 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.views.generic import TemplateView
 
 from . import views
+from .feeds import ReviewFeed
+from .sitemaps import SITEMAPS
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("robots.txt", views.robots_txt, name="robots-txt"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 
@@ -27,6 +32,9 @@ urlpatterns += i18n_patterns(
     path("", include("barometer.urls")),
     path("", include("feedback.urls")),
     path("tietosuoja/", views.PrivacyView.as_view(), name="privacy"),
+    path("vuosikatsaus/", views.ReviewListView.as_view(), name="review-list"),
+    path("vuosikatsaus/syote.xml", ReviewFeed(), name="review-feed"),
+    path("vuosikatsaus/<int:year>/", views.ReviewDetailView.as_view(), name="review-detail"),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

@@ -2,10 +2,15 @@ import logging
 
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
-from django.views.generic import TemplateView
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, ListView, TemplateView
 
 from networks.models import Event, Network
+
+from .models import AnnualReview, Highlight
+from .reviews import network_count_text, review_figures
 
 logger = logging.getLogger(__name__)
 
@@ -17,6 +22,7 @@ class HomeView(TemplateView):
         context = super().get_context_data(**kwargs)
         context["networks"] = Network.objects.active().order_by("kind", "order", "name")
         context["upcoming_events"] = Event.objects.with_network().upcoming()[:5]
+        context["latest_review"] = AnnualReview.objects.published().order_by("-year").first()
         return context
 
 
@@ -38,3 +44,56 @@ def healthz(request):
         logger.warning("healthz: database did not answer")
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+class ReviewListView(ListView):
+    template_name = "kumppanuus/review_list.html"
+    context_object_name = "reviews"
+
+    def get_queryset(self):
+        return AnnualReview.objects.published().order_by("-year")
+
+
+class ReviewDetailView(DetailView):
+    """A published review; a draft only for staff who may edit reviews (preview)."""
+
+    template_name = "kumppanuus/review_detail.html"
+    context_object_name = "review"
+
+    def get_object(self, queryset=None):
+        reviews = AnnualReview.objects.select_related("assessment_round__programme", "survey")
+        if not self.request.user.has_perm("kumppanuus.change_annualreview"):
+            reviews = reviews.published()
+        return get_object_or_404(reviews, year=self.kwargs["year"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        review = self.object
+        figures = review_figures(review)
+        context.update(
+            figures=figures,
+            network_count_text=network_count_text(figures.network_counts),
+            sections=review.sections.all(),
+            highlight_groups=_group_highlights(review.highlights.select_related("network")),
+            contacts=review.contacts.all(),
+            programme_chart_title=_("Toimenpiteet tilan mukaan %(year)s") % {"year": review.year},
+            trend_title=_("Samaa mieltä olleiden osuus vuosittain"),
+        )
+        return context
+
+
+def _group_highlights(highlights):
+    labels = dict(Highlight.Category.choices)
+    groups = {}
+    for highlight in highlights:
+        groups.setdefault(highlight.category, []).append(highlight)
+    return [(labels[category], groups[category]) for category in labels if category in groups]
+
+
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
