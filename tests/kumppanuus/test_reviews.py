@@ -101,7 +101,10 @@ def test_markdown_script_and_javascript_links_render_harmless(client, demo_data)
         review=review,
         order=99,
         heading="Testi",
-        body='<script>alert("x")</script>\n\n[klikkaa](javascript:alert(1)) <img src=x onerror=alert(1)>',
+        body=(
+            '<script>alert("x")</script>\n\n'
+            "[klikkaa](javascript:alert(1)) <img src=x onerror=alert(1)>"
+        ),
     )
     page = client.get("/vuosikatsaus/2020/").content.decode()
     assert '<script>alert("x")</script>' not in page
