@@ -32,6 +32,7 @@ urlpatterns += i18n_patterns(
     path("", include("barometer.urls")),
     path("", include("feedback.urls")),
     path("tietosuoja/", views.PrivacyView.as_view(), name="privacy"),
+    path("haku/", views.SearchView.as_view(), name="search"),
     path("vuosikatsaus/", views.ReviewListView.as_view(), name="review-list"),
     path("vuosikatsaus/syote.xml", ReviewFeed(), name="review-feed"),
     path("vuosikatsaus/<int:year>/", views.ReviewDetailView.as_view(), name="review-detail"),

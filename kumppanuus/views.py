@@ -1,6 +1,7 @@
 import logging
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -9,6 +10,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from networks.models import Event, Network
 
+from . import search
 from .models import AnnualReview, Highlight
 from .reviews import network_count_text, review_figures
 
@@ -97,3 +99,44 @@ def robots_txt(request):
         f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+class SearchView(TemplateView):
+    template_name = "kumppanuus/search.html"
+    per_kind = 5
+    per_page = 20
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        raw = self.request.GET.get("q", "")
+        query = search.clean_query(raw)
+        kind = search.SOURCES_BY_KEY.get(self.request.GET.get("tyyppi", ""))
+        context.update(query=query, truncated=len(raw) > search.MAX_QUERY_LENGTH, kind=kind)
+        if len(query) < search.MIN_QUERY_LENGTH:
+            context["too_short"] = bool(raw.strip())
+            return context
+        if kind:
+            page = Paginator(search.matches(kind, query), self.per_page).get_page(
+                self.request.GET.get("page")
+            )
+            context["page_obj"] = page
+            context["groups"] = [(kind, page.paginator.count, self._hits(kind, page, query))]
+        else:
+            context["groups"] = [
+                (source, count, self._hits(source, matches[: self.per_kind], query))
+                for source in search.SOURCES
+                if (count := (matches := search.matches(source, query)).count())
+            ]
+        context["total"] = sum(count for _source, count, _hits in context["groups"])
+        return context
+
+    @staticmethod
+    def _hits(source, rows, query):
+        return [
+            {
+                "title": source.title(obj),
+                "url": source.url(obj),
+                "snippet": search.snippet(source.text(obj) or source.title(obj), query),
+            }
+            for obj in rows
+        ]

@@ -24,6 +24,7 @@ def headline_rank(assessment_round, measure_ref=None):
     """Subquery: the highest level rank any network gave the outer measure in the round."""
     return Subquery(
         MeasureStatus.objects.filter(round=assessment_round, measure=measure_ref or OuterRef("pk"))
+        .order_by()  # the model's ordering would join five more tables into every subquery
         .values("measure")
         .annotate(top=Max("level__rank"))
         .values("top"),
@@ -170,6 +171,7 @@ def network_completion(assessment_round):
         MeasureStatus.objects.filter(
             round=assessment_round, network=OuterRef("pk"), measure__networks=OuterRef("pk")
         )
+        .order_by()
         .values("network")
         .annotate(n=Count("pk"))
         .values("n")

@@ -1,5 +1,7 @@
 from django import template
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from kumppanuus import charts
 from kumppanuus.markdown import render_markdown
@@ -19,10 +21,24 @@ def percent(value):
     return percent_text(value)
 
 
-@register.inclusion_tag("includes/status_badge.html")
+BADGE = (
+    '<span class="status-badge" data-rank="{}"><svg class="status-swatch" width="10" height="10" '
+    'aria-hidden="true" focusable="false"><rect width="10" height="10" fill="{}" stroke="#555"/>'
+    "</svg> {}</span>"
+)
+
+
+@register.simple_tag
 def status_badge(level, promoted=True):
-    """A status with its label in text; colour is only a second cue."""
-    return {"level": level, "promoted": promoted}
+    """A status with its label in text; colour is only a second cue. A simple tag, not an
+    inclusion tag: the matrix draws thousands of these per page."""
+    if level:
+        return format_html(BADGE, level.rank, level.colour, level.label)
+    if promoted:
+        return format_html(
+            '<span class="status-badge status-badge--none">{}</span>', gettext("ei arvioitu")
+        )
+    return ""
 
 
 @register.inclusion_tag("includes/bar_chart.svg")

@@ -1,0 +1,134 @@
+import pytest
+from django.db import connection
+
+from kumppanuus.models import AnnualReview
+from networks.models import Event, Network
+from programme.models import AssessmentRound
+
+pytestmark = pytest.mark.django_db
+
+full_text_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="Finnish stemming needs PostgreSQL full-text search"
+)
+
+
+def search(client, query, **params):
+    response = client.get("/haku/", {"q": query, **params})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_finds_networks_events_measures_reviews_and_statements(client, demo_data):
+    assert "Matkailufoorumi" in search(client, "matkailu")
+    assert "Järjestöfoorumi 2020" in search(client, "järjestöfoorumi")
+    assert "Tunnin junan" in search(client, "tunnin junan")
+    assert "Poikkeusoloista huolimatta" in search(client, "poikkeusoloista")
+    assert "Digisaapas-hanke" in search(client, "digisaapas")
+    assert "Varsinais-Suomen ilmapiiri" in search(client, "ilmapiiri")
+
+
+def test_results_are_grouped_with_snippets_and_highlighted_safely(client, demo_data):
+    Network.objects.filter(slug="matkailu").update(
+        short_description="<b>matkailu</b> & <script>x</script>"
+    )
+    page = search(client, "matkailu")
+    assert "Verkostot ja työryhmät" in page
+    assert "<mark>" in page
+    assert "<script>x</script>" not in page and "&lt;script&gt;" in page
+
+
+@full_text_only
+def test_finnish_stemming_finds_inflected_forms(client, demo_data):
+    Event.objects.create(
+        title="Matkailufoorumin kevätkokous",
+        place="Turku",
+        start="2030-03-01T10:00Z",
+        end="2030-03-01T12:00Z",
+    )
+    assert "Matkailufoorumin kevätkokous" in search(client, "matkailun")
+    assert "Avoimen tiedon verkosto" in search(client, "verkostojen")
+
+
+def test_sqlite_fallback_is_case_insensitive(client, demo_data):
+    assert "Matkailufoorumi" in search(client, "MATKAILUFOORUMI")
+
+
+def test_drafts_and_open_rounds_are_never_found(client, demo_data):
+    assert "2021 (luonnos)" not in search(client, "luonnos")
+    assert "Kohti uutta ohjelmakautta" not in search(client, "ohjelmakautta")
+    AssessmentRound.objects.filter(programme__slug="maakuntaohjelma-2018-2021").update(state="open")
+    assert "Tunnin junan" not in search(client, "tunnin junan")
+
+
+def test_unpublished_review_and_survey_content_not_found(client, demo_data):
+    AnnualReview.objects.filter(year=2020).update(state="draft")
+    assert "Digisaapas" not in search(client, "digisaapas")
+    from barometer.models import Survey
+
+    Survey.objects.update(results_published=False)
+    assert "Varsinais-Suomen ilmapiiri" not in search(client, "ilmapiiri")
+
+
+def test_personal_data_is_never_found(client, demo_data):
+    from feedback.models import Idea
+
+    Idea.objects.update(name="Hakutesti Henkilö")
+    assert "Hakutesti" not in search(client, "hakutesti")
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("", "Hae verkostoja"),
+        ("a", "Kirjoita vähintään kaksi merkkiä."),
+        ("x" * 1000, "200 ensimmäisellä merkillä"),
+        ("\x00\x01verkosto\u202e", "tulos"),
+        ("🙂🙂 ÅÄÖ 𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "aulla ”"),
+        ("' OR 1=1 --", "aulla ”"),
+        ("&|!:*()<>", "ei löytynyt"),
+    ],
+)
+def test_odd_queries_answer_with_a_clear_page(client, demo_data, query, expected):
+    assert expected in search(client, query)
+
+
+def test_kind_filter_paginates(client, demo_data):
+    Event.objects.bulk_create(
+        Event(
+            title=f"Hakutapahtuma {i}",
+            place="Turku",
+            start="2030-03-01T10:00Z",
+            end="2030-03-01T12:00Z",
+        )
+        for i in range(45)
+    )
+    first = search(client, "hakutapahtuma", tyyppi="tapahtumat")
+    assert "Sivu 1 / 3" in first
+    assert (
+        client.get(
+            "/haku/", {"q": "hakutapahtuma", "tyyppi": "tapahtumat", "page": "x"}
+        ).status_code
+        == 200
+    )
+    assert client.get("/haku/", {"q": "hakutapahtuma", "tyyppi": "tuntematon"}).status_code == 200
+
+
+def test_search_query_count_constant_with_ten_times_the_content(client, demo_data, count_queries):
+    url = "/haku/?q=verkosto"
+    small = count_queries(url)
+    Network.objects.bulk_create(
+        Network(slug=f"lisa-{i}", name=f"Lisäverkosto {i}", description="verkosto " * 5)
+        for i in range(130)
+    )
+    Event.objects.bulk_create(
+        Event(
+            title=f"Verkosto {i}", place="Turku", start="2030-03-01T10:00Z", end="2030-03-01T12:00Z"
+        )
+        for i in range(110)
+    )
+    assert count_queries(url) == small
+
+
+def test_every_page_has_a_search_box(client, demo_data):
+    page = client.get("/verkostot/").content.decode()
+    assert 'role="search"' in page and 'action="/haku/"' in page
