@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 
 from . import services
 from .importing import ImportRefused, read_upload, survey_import_csv
@@ -16,7 +17,7 @@ from .models import Answer, Question, Response, Statement, Survey
 
 
 @admin.register(Statement)
-class StatementAdmin(admin.ModelAdmin):
+class StatementAdmin(TranslationAdmin):
     list_display = ["key", "text", "is_headline"]
     search_fields = ["key", "text"]
 

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
@@ -21,7 +22,7 @@ class HighlightInline(admin.TabularInline):
 
 
 @admin.register(AnnualReview)
-class AnnualReviewAdmin(SimpleHistoryAdmin):
+class AnnualReviewAdmin(SimpleHistoryAdmin, TranslationAdmin):
     list_display = ["year", "title", "state", "published_at", "assessment_round", "survey"]
     list_filter = ["state"]
     search_fields = ["title", "lead"]

@@ -44,7 +44,7 @@ class AnnualReview(models.Model):
     contacts = models.ManyToManyField(
         ContactPerson, verbose_name=_("lisätietoja antavat"), blank=True, related_name="reviews"
     )
-    history = HistoricalRecords()
+    # History is registered in translation.py, after the language fields exist.
 
     objects = AnnualReviewQuerySet.as_manager()
 

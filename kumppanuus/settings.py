@@ -50,6 +50,7 @@ CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("SITE_URL")
 
 INSTALLED_APPS = [
+    "modeltranslation",  # before admin, so that its admin integration takes effect
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -123,6 +124,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "fi"
 LANGUAGES = [("fi", _("suomi")), ("sv", _("ruotsi")), ("en", _("englanti"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Content (names, descriptions) in Swedish and English; a missing translation falls back to Finnish.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "fi"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("fi",)
 TIME_ZONE = "Europe/Helsinki"
 USE_I18N = True
 USE_TZ = True

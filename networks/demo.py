@@ -31,7 +31,9 @@ def _load_networks():
         network, _ = Network.objects.update_or_create(
             slug=row["slug"],
             defaults={
-                "name": row["name_fi"],
+                "name_fi": row["name_fi"],
+                "name_sv": row["name_sv"],
+                "name_en": row["name_en"],
                 "kind": row["kind"],
                 "order": order,
                 "short_description": "Kaikille avoin ryhmä teemana "

@@ -7,6 +7,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 from simple_history.admin import SimpleHistoryAdmin
 
 from networks.models import Network, networks_of_user
@@ -17,25 +18,25 @@ from .models import AssessmentRound, Measure, MeasureStatus, Priority, Programme
 from .progress import network_completion
 
 
-class StatusLevelInline(admin.TabularInline):
+class StatusLevelInline(TranslationTabularInline):
     model = StatusLevel
     extra = 0
 
 
-class PriorityInline(admin.TabularInline):
+class PriorityInline(TranslationTabularInline):
     model = Priority
     extra = 0
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(TranslationAdmin):
     list_display = ["name", "first_year", "last_year"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [StatusLevelInline, PriorityInline]
 
 
 @admin.register(Measure)
-class MeasureAdmin(admin.ModelAdmin):
+class MeasureAdmin(TranslationAdmin):
     list_display = ["code", "title", "priority", "programme"]
     list_filter = ["programme", "priority", "networks"]
     search_fields = ["code", "title", "description"]

@@ -57,7 +57,12 @@ def _load_measures(programme):
         priorities[row["code"]], _ = Priority.objects.update_or_create(
             programme=programme,
             code=row["code"],
-            defaults={"title": row["title_fi"], "order": order},
+            defaults={
+                "title_fi": row["title_fi"],
+                "title_sv": row["title_sv"],
+                "title_en": row["title_en"],
+                "order": order,
+            },
         )
     networks = {n.slug: n for n in Network.objects.all()}
     measures = {}

@@ -22,11 +22,16 @@ def test_editor_can_edit_a_network(client, demo_data):
     assert client.get("/admin/networks/network/").status_code == 200
     page = client.get(f"/admin/networks/network/{network.pk}/change/")
     assert page.status_code == 200
-    data = admin_form_data(page, name="Matkailufoorumi (uusi nimi)")
+    content = page.content.decode()
+    assert 'name="name_sv"' in content and 'name="name_en"' in content  # language variants together
+    data = admin_form_data(
+        page, name_fi="Matkailufoorumi (uusi nimi)", name_sv="Turismforumet (nytt namn)"
+    )
     response = client.post(f"/admin/networks/network/{network.pk}/change/", data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     network.refresh_from_db()
     assert network.name == "Matkailufoorumi (uusi nimi)"
+    assert network.name_sv == "Turismforumet (nytt namn)"
 
 
 def test_editor_gets_finnish_error_for_event_ending_before_start(client, demo_data):
