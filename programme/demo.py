@@ -11,12 +11,28 @@ from .services import round_create
 
 DATA_DIR = Path(__file__).parent / "demo_data"
 
+# rank, label in Finnish, Swedish and English, description, colour
 LEVELS = [
-    (0, "ei toimenpiteitä", "Toimenpiteen toteuttaminen ei ole alkanut.", "#f1f1f1"),
-    (1, "valmistelussa", "Toimenpidettä valmistellaan.", "#fde8a6"),
-    (2, "käynnissä", "Toimenpiteen toteutus on käynnissä.", "#cfe3f7"),
-    (3, "vakiintunutta toimintaa", "Toimenpide on osa vakiintunutta toimintaa.", "#bfe6cc"),
-    (4, "valmis", "Toimenpide on toteutettu.", "#9fd8b2"),
+    (
+        0,
+        ("ei toimenpiteitä", "inga åtgärder", "no action"),
+        "Toteuttaminen ei ole alkanut.",
+        "#f1f1f1",
+    ),
+    (
+        1,
+        ("valmistelussa", "under beredning", "in preparation"),
+        "Toimenpidettä valmistellaan.",
+        "#fde8a6",
+    ),
+    (2, ("käynnissä", "pågår", "ongoing"), "Toimenpiteen toteutus on käynnissä.", "#cfe3f7"),
+    (
+        3,
+        ("vakiintunutta toimintaa", "etablerad verksamhet", "established"),
+        "Osa vakiintunutta toimintaa.",
+        "#bfe6cc",
+    ),
+    (4, ("valmis", "klar", "completed"), "Toimenpide on toteutettu.", "#9fd8b2"),
 ]
 
 
@@ -40,9 +56,15 @@ def load(stdout):
         rank: StatusLevel.objects.update_or_create(
             programme=programme,
             rank=rank,
-            defaults={"label": label, "description": description, "colour": colour},
+            defaults={
+                "label_fi": fi,
+                "label_sv": sv,
+                "label_en": en,
+                "description": description,
+                "colour": colour,
+            },
         )[0]
-        for rank, label, description, colour in LEVELS
+        for rank, (fi, sv, en), description, colour in LEVELS
     }
     measures = _load_measures(programme)
     _load_statuses(programme, measures, levels)

@@ -1,7 +1,9 @@
 from django import template
+from django.conf import settings
+from django.urls import translate_url
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language_info, gettext
 
 from kumppanuus import charts
 from kumppanuus.markdown import render_markdown
@@ -59,3 +61,13 @@ def diverging_bar(distribution, title, chart_id):
     """distribution: (label, count, share) for 1–5 and "en osaa sanoa"."""
     shares = [(label, share or 0) for label, _count, share in distribution]
     return {**charts.diverging_bar(shares, LIKERT_COLOURS), "title": title, "chart_id": chart_id}
+
+
+@register.simple_tag(takes_context=True)
+def language_versions(context):
+    """(code, name in that language, URL of this page in it) for the switcher and hreflang."""
+    request = context["request"]
+    return [
+        (code, get_language_info(code)["name_local"], translate_url(request.get_full_path(), code))
+        for code, _name in settings.LANGUAGES
+    ]

@@ -1,0 +1,79 @@
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from networks.models import Network
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(settings.BASE_DIR)
+
+
+def test_swedish_ui_and_network_names(client, demo_data):
+    page = client.get("/sv/verkostot/").content.decode()
+    assert '<html lang="sv">' in page
+    assert "Nätverk och arbetsgrupper" in page  # UI text
+    assert "Turismforumet" in page  # content in Swedish
+    assert "Gå till innehållet" in page
+
+
+def test_missing_swedish_name_falls_back_to_finnish(client, demo_data):
+    Network.objects.filter(slug="matkailu").update(name_sv=None)
+    page = client.get("/sv/verkostot/").content.decode()
+    assert "Matkailufoorumi" in page
+
+
+def test_english_version_and_finnish_default_without_prefix(client, demo_data):
+    assert '<html lang="en">' in client.get("/en/ohjelma/").content.decode()
+    assert "Progress of the regional programme 2020" in client.get("/en/ohjelma/").content.decode()
+    finnish = client.get("/ohjelma/", HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+    assert '<html lang="fi">' in finnish
+
+
+def test_hreflang_alternates_and_switcher(client, demo_data):
+    page = client.get("/verkostot/matkailu/").content.decode()
+    for code, path in [
+        ("fi", "/verkostot/matkailu/"),
+        ("sv", "/sv/verkostot/matkailu/"),
+        ("en", "/en/verkostot/matkailu/"),
+    ]:
+        assert f'hreflang="{code}" href="http://testserver{path}"' in page
+    assert 'lang="sv">Svenska</a>' in page
+
+
+def test_generated_sentence_in_swedish(client, demo_data):
+    page = client.get("/sv/ohjelma/").content.decode()
+    assert "av programmets 29 åtgärder" in page and "etablerad verksamhet" in page
+
+
+SOURCE_IGNORE = shutil.ignore_patterns(
+    ".venv", ".git", "staticfiles", "static", "test-artifacts", ".bench", "tests", "*.sqlite3"
+)
+
+
+@pytest.mark.skipif(
+    shutil.which("xgettext") is None, reason="GNU gettext (xgettext) is not installed"
+)
+def test_every_ui_string_is_translated_in_swedish_and_english(tmp_path, settings, monkeypatch):
+    """Extract the messages afresh from a copy of the sources, as makemessages would, and
+    require a translation for every one of them."""
+    import polib
+
+    copy = tmp_path / "src"
+    shutil.copytree(ROOT, copy, ignore=SOURCE_IGNORE)
+    settings.LOCALE_PATHS = [copy / "locale"]
+    monkeypatch.chdir(copy)
+    call_command("makemessages", locale=["sv", "en"], ignore_patterns=["scripts"], verbosity=0)
+    for language in ("sv", "en"):
+        catalogue = polib.pofile(str(copy / "locale" / language / "LC_MESSAGES" / "django.po"))
+        missing = [e.msgid for e in catalogue if not e.translated() or e.fuzzy]
+        assert not missing, f"{language}: {len(missing)} untranslated, e.g. {missing[:5]}"
+        assert len(catalogue) > 400
+
+
+def test_compiled_catalogues_are_in_the_repository():
+    for language in ("sv", "en"):
+        assert (ROOT / "locale" / language / "LC_MESSAGES" / "django.mo").exists()
