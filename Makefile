@@ -6,7 +6,8 @@ PORT ?= 8000
 INSTALLED := $(VENV)/.installed
 
 # Test runs are production-like (DEBUG off) with a throwaway key.
-TEST_ENV := DEBUG=False SECRET_KEY=test-only-not-secret ALLOWED_HOSTS=testserver,127.0.0.1,localhost
+TEST_ENV := DEBUG=False SECRET_KEY=test-only-not-secret ALLOWED_HOSTS=testserver,127.0.0.1,localhost \
+	SECURE_SSL_REDIRECT=False
 
 .PHONY: run test install bench clean
 

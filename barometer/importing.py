@@ -253,6 +253,8 @@ def _store(survey, rows, columns, progress):
         Answer.objects.bulk_create(_answers(batch, responses, columns))
         if progress:
             progress(start + len(batch), len(new_rows))
+    survey.responses_imported_at = timezone.now()
+    survey.save(update_fields=["responses_imported_at"])
     return ImportSummary(created=len(new_rows), skipped_existing=len(rows) - len(new_rows))
 
 

@@ -68,6 +68,9 @@ class Survey(models.Model):
     )
     state = models.CharField(_("tila"), max_length=10, choices=State.choices, default=State.DRAFT)
     results_published = models.BooleanField(_("tulokset julkaistu"), default=False)
+    responses_imported_at = models.DateTimeField(
+        _("vastauksia tuotu viimeksi"), null=True, blank=True, editable=False
+    )
 
     objects = SurveyQuerySet.as_manager()
 

@@ -9,6 +9,10 @@ class KumppanuusConfig(AppConfig):
     def ready(self):
         from django.contrib import admin
 
+        from .cache import connect_invalidation
+
+        connect_invalidation()
+
         admin.site.site_header = _("Kumppanuusportaali – ylläpito")
         admin.site.site_title = _("Kumppanuusportaali")
         admin.site.index_title = _("Ylläpito")

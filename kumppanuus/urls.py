@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
@@ -36,6 +37,6 @@ urlpatterns += i18n_patterns(
     path("vuosikatsaus/", views.ReviewListView.as_view(), name="review-list"),
     path("vuosikatsaus/syote.xml", ReviewFeed(), name="review-feed"),
     path("vuosikatsaus/<int:year>/", views.ReviewDetailView.as_view(), name="review-detail"),
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
     prefix_default_language=False,
 )

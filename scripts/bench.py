@@ -70,6 +70,7 @@ def production_env(database):
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{database}"),
         "LOG_LEVEL": "WARNING",
+        "SECURE_SSL_REDIRECT": "False",  # TLS ends at the proxy; gunicorn is reached over http
     }
 
 

@@ -15,6 +15,11 @@ def _fast_test_settings(settings):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Tests change data with bulk updates that send no signals; the cache tests turn it on.
+    settings.PAGE_CACHE_SECONDS = 0
+    # The test client's login() passes no request, which the lockout backend needs; the
+    # lockout tests put it back.
+    settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 
 
 @pytest.fixture

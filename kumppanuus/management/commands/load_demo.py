@@ -5,6 +5,8 @@ from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from kumppanuus.cache import invalidate_pages
+
 
 class Command(BaseCommand):
     help = (
@@ -18,4 +20,5 @@ class Command(BaseCommand):
                 continue
             with transaction.atomic():
                 import_module(module_name).load(stdout=self.stdout)
+        invalidate_pages()  # the loaders' bulk writes send no save signals
         self.stdout.write(self.style.SUCCESS("Esittelyaineisto ladattu."))
