@@ -1,0 +1,115 @@
+import logging
+
+import pytest
+from django.core.cache import cache
+from django.db import OperationalError
+
+from kumppanuus import services as review_services
+from kumppanuus.models import AnnualReview
+from programme import services as programme_services
+from programme.models import AssessmentRound, MeasureStatus
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def page_cache(settings):
+    settings.PAGE_CACHE_SECONDS = 300
+    cache.clear()
+
+
+def test_second_anonymous_request_is_served_from_cache(
+    client, demo_data, page_cache, count_queries
+):
+    first = client.get("/ohjelma/")
+    assert first["X-Page-Cache"] == "miss"
+    assert count_queries("/ohjelma/") == 0
+    assert client.get("/ohjelma/")["X-Page-Cache"] == "hit"
+
+
+def test_cache_is_per_language_and_query(client, demo_data, page_cache):
+    client.get("/ohjelma/")
+    assert "Progress of the regional programme" in client.get("/en/ohjelma/").content.decode()
+    assert "Maakuntaohjelman eteneminen 2019" in client.get("/ohjelma/?vuosi=2019").content.decode()
+
+
+def test_publishing_a_review_shows_at_once(client, demo_data, page_cache):
+    assert client.get("/vuosikatsaus/2021/").status_code == 404
+    client.get("/vuosikatsaus/")
+    AssessmentRound.objects.filter(year=2021).update(state="closed")
+    review_services.review_publish(review=AnnualReview.objects.get(year=2021))
+    assert "2021 (luonnos)" in client.get("/vuosikatsaus/").content.decode()
+
+
+def test_a_status_change_and_a_closed_round_show_at_once(client, demo_data, page_cache):
+    client.get("/ohjelma/")
+    open_round = AssessmentRound.objects.get(year=2021)
+    top = open_round.programme.levels.get(rank=4)
+    for status in MeasureStatus.objects.filter(round=open_round):
+        status.level = top
+        status.save()
+    programme_services.round_close(assessment_round=open_round)
+    page = client.get("/ohjelma/").content.decode()
+    assert "Maakuntaohjelman eteneminen 2021" in page and "29 (100\u00a0%) valmis" in page
+
+
+def test_an_imported_survey_shows_at_once(client, demo_data, page_cache):
+    from barometer.importing import survey_import_csv
+    from barometer.models import Survey
+
+    survey = Survey.objects.get(year=2020)
+    before = client.get("/barometri/2020/").content.decode()
+    assert "150 vastaajaa" in before
+    survey_import_csv(
+        survey=survey,
+        data=b"vastaaja,vastattu,organisaatio,visio\nuusi-1,2020-11-30 10:00,kunta,5\n",
+    )
+    assert "151 vastaajaa" in client.get("/barometri/2020/").content.decode()
+
+
+def test_logged_in_users_and_forms_bypass_the_cache(client, demo_data, page_cache, count_queries):
+    from django.test import Client
+
+    client.get("/kehittamisideat/")
+    form_page = client.get("/kehittamisideat/")
+    assert "X-Page-Cache" not in form_page  # a form: its CSRF token is per visitor
+    other = Client().get("/kehittamisideat/")
+    assert form_page.cookies["csrftoken"].value != other.cookies["csrftoken"].value
+    client.login(username="toimittaja", password="kumppanuus-demo-2026")
+    client.get("/ohjelma/")
+    response = client.get("/ohjelma/")
+    assert "X-Page-Cache" not in response
+
+
+def test_database_outage_answers_503_not_a_traceback(client, demo_data, monkeypatch):
+    from networks import views
+
+    def broken(*args, **kwargs):
+        raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
+
+    monkeypatch.setattr(views.NetworkListView, "get_queryset", broken)
+    response = client.get("/verkostot/")
+    assert response.status_code == 503
+    assert "Palvelu on tilapäisesti poissa käytöstä" in response.content.decode()
+    assert "Traceback" not in response.content.decode()
+
+
+def test_one_log_line_per_request_without_personal_data(client, demo_data, caplog):
+    caplog.set_level(logging.INFO, logger="kumppanuus.requests")
+    client.post(
+        "/kehittamisideat/",
+        {
+            "topic": "muu",
+            "message": "Salainen idea tekstinä",
+            "name": "Lokitesti Henkilö",
+            "email": "loki@example.fi",
+            "consent_to_contact": "on",
+            "submission_token": "ei",
+        },
+    )
+    client.get("/haku/?q=loki@example.fi")
+    lines = [r.getMessage() for r in caplog.records if r.name == "kumppanuus.requests"]
+    assert lines[0].startswith("POST /kehittamisideat/ 400 ") and lines[0].endswith("ms")
+    assert lines[1].startswith("GET /haku/ 200 ")
+    for secret in ["Lokitesti", "loki@example.fi", "Salainen idea"]:
+        assert secret not in caplog.text
