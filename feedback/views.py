@@ -8,10 +8,13 @@ from .forms import IdeaForm
 from .models import Idea
 from .services import idea_submit
 
-IDEA_RATE = "5/10m"
 
 
-@method_decorator(ratelimit(key="ip", rate=IDEA_RATE, method="POST", block=False), name="post")
+def idea_rate(group, request):
+    return settings.IDEA_RATE_LIMIT
+
+
+@method_decorator(ratelimit(key="ip", rate=idea_rate, method="POST", block=False), name="post")
 class IdeaFormView(FormView):
     template_name = "feedback/idea_form.html"
     form_class = IdeaForm

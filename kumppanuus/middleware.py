@@ -1,6 +1,7 @@
 """Cross-cutting HTTP concerns: the request log line, Permissions-Policy, and a 503 page
 (never a traceback) while the database is unreachable."""
 
+import ipaddress
 import logging
 import time
 
@@ -11,6 +12,16 @@ from django.template import loader
 
 request_log = logging.getLogger("kumppanuus.requests")
 logger = logging.getLogger(__name__)
+
+
+def client_ip(request):
+    """The address our one trusted proxy saw (the last X-Forwarded-For entry), else the peer's.
+    A malformed header never breaks the request: it falls back to REMOTE_ADDR."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+    try:
+        return str(ipaddress.ip_address(forwarded))
+    except ValueError:
+        return request.META.get("REMOTE_ADDR") or "0.0.0.0"
 
 
 class RequestLogMiddleware:

@@ -30,6 +30,7 @@ env = environ.Env(
     SECURE_HSTS_SECONDS=(int, 31536000),
     ADMIN_URL=(str, "admin/"),
     PAGE_CACHE_SECONDS=(int, 300),
+    IDEA_RATE_LIMIT=(str, "5/10m"),
 )
 environ.Env.read_env(BASE_DIR / ".env")
 
@@ -220,6 +221,10 @@ LOGIN_URL = "admin:login"
 # Feedback: who is told of new ideas, and how long personal data is kept.
 FEEDBACK_NOTIFY_EMAILS = env("FEEDBACK_NOTIFY_EMAILS")
 FEEDBACK_RETENTION_MONTHS = env("FEEDBACK_RETENTION_MONTHS")
+# Ideas one client may send (django-ratelimit syntax); the cache must be shared (Redis)
+# when several app instances run.
+IDEA_RATE_LIMIT = env("IDEA_RATE_LIMIT")
+RATELIMIT_IP_META_KEY = "kumppanuus.middleware.client_ip"
 
 LOGGING = {
     "version": 1,

@@ -32,7 +32,17 @@ DEMO_PAGES = [
     ("ohjelma", "/ohjelma/"),
     ("matriisi 2020", "/ohjelma/matriisi/?vuosi=2020"),
     ("toimenpide", "/ohjelma/toimenpiteet/14/"),
+    ("barometri", "/barometri/"),
+    ("barometri 2020", "/barometri/2020/"),
+    ("vuosikatsaukset", "/vuosikatsaus/"),
+    ("vuosikatsaus 2020", "/vuosikatsaus/2020/"),
+    ("haku", "/haku/?q=verkosto"),
+    ("ideoiden koonti", "/kehittamisideat/koonti/"),
+    ("idealomake", "/kehittamisideat/"),
+    ("avoin data", "/avoin-data/"),
+    ("etusivu ruotsiksi", "/sv/"),
 ]
+LARGE_SURVEY_PAGES = [("barometri 2099 (100k vastaajaa)", "/barometri/2099/")]
 LARGE_PAGES = [
     ("ohjelma (300k tilaa)", "/ohjelma/"),
     ("matriisi (300k tilaa)", "/ohjelma/matriisi/"),
@@ -45,7 +55,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per page")
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--large", action="store_true", help="also the 300,000-status programme")
+    parser.add_argument(
+        "--large", action="store_true", help="also 300,000 statuses and 100,000 survey responses"
+    )
+    parser.add_argument("--no-cache", action="store_true", help="turn the page cache off")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk puuttuu: apt-get install wrk")
@@ -54,12 +67,19 @@ def main():
     prepare_database(env, large=False)
     manage(env, "collectstatic", "--noinput", "-v0")
     static_path = "/static/" + hashed_static_name("css/site.css")
+    if args.no_cache:
+        env["PAGE_CACHE_SECONDS"] = "0"
     results = run_pages(env, [("staattinen tiedosto", static_path), *DEMO_PAGES], args)
     if args.large:
-        large_env = production_env(WORK / "large.sqlite3")
+        large_env = {
+            **production_env(WORK / "large.sqlite3"),
+            "PAGE_CACHE_SECONDS": env.get("PAGE_CACHE_SECONDS", "300"),
+        }
         prepare_database(large_env, large=True)
-        results += run_pages(large_env, [("staattinen tiedosto", static_path), *LARGE_PAGES], args)
+        pages = [("staattinen tiedosto", static_path), *LARGE_PAGES, *LARGE_SURVEY_PAGES]
+        results += run_pages(large_env, pages, args)
     print_table(results, args)
+    print_transfer(env)
 
 
 def production_env(database):
@@ -209,6 +229,52 @@ def print_table(results, args):
             f"| {label:<28} | {result['rps']:>8.0f} | {result['p50']:>7.1f} | "
             f"{result['p99']:>7.1f} | {ratio:>12.2f} |{flag}"
         )
+
+
+def print_transfer(env):
+    """First load of the front page: HTML compressed as a proxy would, CSS and JS as
+    WhiteNoise serves them (pre-compressed)."""
+    import gzip
+
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(Path(PYTHON).parent / "gunicorn"),
+            "kumppanuus.wsgi:application",
+            "--workers",
+            "1",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        wait_until_up(port)
+        base = f"http://127.0.0.1:{port}"
+        html = urllib.request.urlopen(base + "/", timeout=30).read()
+        total = len(gzip.compress(html))
+        rows = [("/ (HTML, gzip)", total)]
+        for asset in re.findall(rb'(?:href|src)="(/static/[^"]+\.(?:css|js))"', html):
+            request = urllib.request.Request(
+                base + asset.decode(), headers={"Accept-Encoding": "br, gzip"}
+            )
+            with urllib.request.urlopen(request, timeout=30) as response:
+                size = len(response.read())
+                rows.append(
+                    (f"{asset.decode()} ({response.headers.get('Content-Encoding', '-')})", size)
+                )
+                total += size
+        print("\nEnsimmäinen lataus (etusivu, CSS ja JS pakattuina):")
+        for name, size in rows:
+            print(f"  {size / 1024:7.1f} KB  {name}")
+        print(f"  {total / 1024:7.1f} KB  yhteensä")
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
 
 
 if __name__ == "__main__":

@@ -251,3 +251,9 @@ def test_random_posts_never_500_and_never_store_invalid(client, payload):
         assert Idea.objects.count() == before
     for idea in Idea.objects.all():
         idea.full_clean(exclude=["submission_token"])
+
+
+@pytest.mark.parametrize("forwarded", ["", "not-an-ip", "203.0.113.7", "10.0.0.1, 198.51.100.2"])
+def test_rate_limit_survives_any_forwarded_header(client, forwarded):
+    response = client.post(FORM, valid(), HTTP_X_FORWARDED_FOR=forwarded)
+    assert response.status_code == 302

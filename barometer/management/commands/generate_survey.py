@@ -1,0 +1,17 @@
+from django.core.management.base import BaseCommand
+
+from barometer.generate import large_survey_generate
+
+
+class Command(BaseCommand):
+    help = (
+        "Luo suuri synteettinen barometrikysely suorituskykytestejä varten (ei esittelyaineistoa)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--responses", type=int, default=100_000)
+        parser.add_argument("--year", type=int, default=2099)
+
+    def handle(self, *args, responses, year, **options):
+        survey = large_survey_generate(responses=responses, year=year)
+        self.stdout.write(f"{survey}: {responses} vastaajaa")
