@@ -1,0 +1,73 @@
+"""axe-core over every public page type in Finnish and Swedish, the contact person's
+assessment screen, and a keyboard-only journey through the site."""
+
+import pytest
+
+from feedback.models import Idea
+
+PAGE_TYPES = [
+    "/", "/verkostot/", "/verkostot/matkailu/", "/tapahtumat/", "/ohjelma/",
+    "/ohjelma/matriisi/?vuosi=2020", "/ohjelma/toimenpiteet/14/", "/barometri/", "/barometri/2020/",
+    "/barometri/2022/vastaa/", "/kehittamisideat/", "/kehittamisideat/koonti/", "/vuosikatsaus/",
+    "/vuosikatsaus/2020/", "/haku/?q=verkosto", "/avoin-data/", "/tietosuoja/",
+    "/saavutettavuusseloste/", "/ei-ole-olemassa/",
+]
+
+
+@pytest.mark.parametrize("language", ["", "/sv"])
+def test_every_public_page_type_has_no_axe_violations(page, site, assert_accessible, language):
+    for path in PAGE_TYPES:
+        page.goto(site + language + path)
+        assert_accessible(page)
+
+
+def test_contact_persons_assessment_screen_has_no_axe_violations(page, site, assert_accessible):
+    page.goto(site + "/admin/login/")
+    page.get_by_label("Käyttäjätunnus").fill("yhteyshenkilo")
+    page.get_by_label("Salasana").fill("kumppanuus-demo-2026")
+    page.get_by_role("button", name="Kirjaudu sisään").click()
+    page.goto(site + "/admin/programme/measurestatus/arvioi/")
+    page.get_by_role("link", name="Arvioi: Matkailufoorumi 2021").click()
+    assert_accessible(page)
+
+
+def test_keyboard_journey_skip_link_search_network_idea(page, site, screenshot):
+    page.goto(site + "/")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # "Siirry sisältöön"
+    assert page.evaluate("document.activeElement.id") == "sisalto"
+    page.goto(site + "/")
+    search = page.get_by_role("searchbox", name="Hae sivustolta")
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if search.evaluate("el => el === document.activeElement"):
+            break
+    page.keyboard.type("matkailu")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/haku/?q=matkailu")
+    network_link = page.get_by_role("link", name="Matkailufoorumi").first
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if network_link.evaluate("el => el === document.activeElement"):
+            break
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/verkostot/matkailu/")
+    idea_link = page.get_by_role("link", name="Kerro kehittämisideasi").first
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if idea_link.evaluate("el => el === document.activeElement"):
+            break
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/kehittamisideat/")
+    page.get_by_label("muu").focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Näppäimistöllä koko matka etusivulta lomakkeeseen.")
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.type") == "submit":
+            break
+    screenshot(page, "keyboard-journey-form")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/kehittamisideat/kiitos/")
+    assert Idea.objects.filter(message__startswith="Näppäimistöllä koko matka").count() == 1
