@@ -2,15 +2,22 @@
 
 Every cache key carries a content version; saving or deleting any of the portal's models
 (and the bulk writes that report themselves, e.g. a survey import) moves the version on, so
-an editor's publish, a status change or a closed round shows at once. Logged-in users,
-pages with a form (they carry a CSRF token) and responses that set cookies are never cached.
+an editor's publish, a status change or a closed round shows at once. A visitor with any
+cookie but the CSRF one (logged in, a flash message, an answered survey) bypasses the cache.
+
+Form pages are cached too, with their per-visitor hidden fields punched out: the CSRF token
+and the idea form's submission token are stored as placeholders and filled in afresh on
+every hit, so no two visitors ever share one.
 """
 
 import hashlib
+import re
+import uuid
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpResponse
 
 VERSION_KEY = "page-cache:version"
 CACHED_APPS = {"networks", "programme", "barometer", "feedback", "kumppanuus"}
@@ -48,28 +55,56 @@ def _page_key(request, version):
     return f"page-cache:{version}:{hashlib.sha256(raw.encode()).hexdigest()}"
 
 
+def _fresh_csrf_token(request):
+    from django.middleware.csrf import get_token
+
+    return get_token(request)
+
+
+# Hidden inputs whose value is per visitor: name → how to make a fresh value.
+PER_VISITOR_FIELDS = {
+    "csrfmiddlewaretoken": _fresh_csrf_token,
+    "submission_token": lambda request: str(uuid.uuid4()),
+}
+FIELD_VALUE = re.compile(
+    rb'(name="(%s)" value=")([^"]*)(")' % b"|".join(name.encode() for name in PER_VISITOR_FIELDS)
+)
+HOLE = b"\x00page-cache-hole\x00"
+
+
 def _cacheable_request(request):
     return (
         settings.PAGE_CACHE_SECONDS > 0
         and request.method in ("GET", "HEAD")
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        and "messages" not in request.COOKIES
+        and not set(request.COOKIES) - {settings.CSRF_COOKIE_NAME}
         and not request.path.startswith("/" + settings.ADMIN_URL)
     )
 
 
-def _cacheable_response(request, response):
+def _cacheable_response(response):
     return (
         response.status_code == 200
         and not response.streaming
         and not response.cookies
-        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
-        and not request.META.get("CSRF_COOKIE_USED")
         and "private" not in response.get("Cache-Control", "")
     )
 
 
+def _with_holes(content):
+    return FIELD_VALUE.sub(lambda m: m.group(1) + HOLE + m.group(2) + HOLE + m.group(4), content)
+
+
+def _filled(content, request):
+    def fill(match):
+        name = match.group(1).decode()
+        return PER_VISITOR_FIELDS[name](request).encode()
+
+    return re.sub(re.escape(HOLE) + rb"([a-z_]+)" + re.escape(HOLE), fill, content)
+
+
 class PageCacheMiddleware:
+    """Sits inside CsrfViewMiddleware, so a fresh CSRF token on a hit still sets its cookie."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -79,12 +114,16 @@ class PageCacheMiddleware:
         key = _page_key(request, content_version())
         cached = cache.get(key)
         if cached is not None:
+            cached.content = _filled(cached.content, request)
             cached["X-Page-Cache"] = "hit"
             return cached
         response = self.get_response(request)
-        if _cacheable_response(request, response):
+        if _cacheable_response(response):
             if hasattr(response, "render") and not response.is_rendered:
                 response.render()
-            cache.set(key, response, settings.PAGE_CACHE_SECONDS)
+            stored = HttpResponse(
+                _with_holes(response.content), status=response.status_code, headers=response.headers
+            )
+            cache.set(key, stored, settings.PAGE_CACHE_SECONDS)
             response["X-Page-Cache"] = "miss"
         return response

@@ -105,6 +105,7 @@ def prepare_database(env, *, large):
         manage(
             env, "generate_programme", "--measures", "300", "--networks", "100", "--rounds", "10"
         )
+        manage(env, "generate_survey", "--responses", "100000", "--year", "2099")
 
 
 def large_programme_exists(env):

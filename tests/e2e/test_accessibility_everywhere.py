@@ -6,11 +6,25 @@ import pytest
 from feedback.models import Idea
 
 PAGE_TYPES = [
-    "/", "/verkostot/", "/verkostot/matkailu/", "/tapahtumat/", "/ohjelma/",
-    "/ohjelma/matriisi/?vuosi=2020", "/ohjelma/toimenpiteet/14/", "/barometri/", "/barometri/2020/",
-    "/barometri/2022/vastaa/", "/kehittamisideat/", "/kehittamisideat/koonti/", "/vuosikatsaus/",
-    "/vuosikatsaus/2020/", "/haku/?q=verkosto", "/avoin-data/", "/tietosuoja/",
-    "/saavutettavuusseloste/", "/ei-ole-olemassa/",
+    "/",
+    "/verkostot/",
+    "/verkostot/matkailu/",
+    "/tapahtumat/",
+    "/ohjelma/",
+    "/ohjelma/matriisi/?vuosi=2020",
+    "/ohjelma/toimenpiteet/14/",
+    "/barometri/",
+    "/barometri/2020/",
+    "/barometri/2022/vastaa/",
+    "/kehittamisideat/",
+    "/kehittamisideat/koonti/",
+    "/vuosikatsaus/",
+    "/vuosikatsaus/2020/",
+    "/haku/?q=verkosto",
+    "/avoin-data/",
+    "/tietosuoja/",
+    "/saavutettavuusseloste/",
+    "/ei-ole-olemassa/",
 ]
 
 
