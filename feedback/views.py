@@ -9,7 +9,6 @@ from .models import Idea
 from .services import idea_submit
 
 
-
 def idea_rate(group, request):
     return settings.IDEA_RATE_LIMIT
 

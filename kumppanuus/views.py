@@ -6,6 +6,7 @@ from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView, TemplateView
 
 from networks.models import Event, Network
@@ -37,6 +38,7 @@ class PrivacyView(TemplateView):
         )
 
 
+@never_cache
 def healthz(request):
     try:
         with connection.cursor() as cursor:

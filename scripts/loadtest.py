@@ -12,7 +12,6 @@ Run: `.venv/bin/python scripts/loadtest.py` (full: 64 connections, 60 s) or `--s
 """
 
 import argparse
-import http.cookiejar
 import os
 import re
 import shutil
@@ -212,10 +211,14 @@ class IdeaSender(threading.Thread):
             time.sleep(0.05)
 
     def submit(self, token):
-        jar = http.cookiejar.CookieJar()
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
-        with opener.open(self.base + "/kehittamisideat/", timeout=10) as page:
+        """As a browser behind the TLS proxy would: the proxy's X-Forwarded-Proto makes the
+        request https, so the Secure CSRF cookie is sent back by hand."""
+        opener = urllib.request.build_opener(NoRedirect)
+        https = {"X-Forwarded-Proto": "https"}
+        form = urllib.request.Request(self.base + "/kehittamisideat/", headers=https)
+        with opener.open(form, timeout=10) as page:
             html = page.read().decode()
+            cookie = page.headers.get("Set-Cookie", "").split(";")[0]
         csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
         data = urllib.parse.urlencode(
             {
@@ -225,14 +228,11 @@ class IdeaSender(threading.Thread):
                 "submission_token": token,
             }
         ).encode()
+        headers = {**https, "Cookie": cookie, "Referer": self.base.replace("http:", "https:") + "/"}
+        post = urllib.request.Request(self.base + "/kehittamisideat/", data=data, headers=headers)
         try:
-            with opener.open(
-                urllib.request.Request(
-                    self.base + "/kehittamisideat/", data=data, headers={"Referer": self.base + "/"}
-                ),
-                timeout=10,
-            ) as r:
-                return r.status
+            with opener.open(post, timeout=10) as response:
+                return response.status
         except urllib.error.HTTPError as error:
             return error.code
 
