@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Benchmark the barometer import: 100,000 respondents × 6 statements, time and peak memory.
+
+Run: `.venv/bin/python scripts/bench_import.py [--responses N]` against the database in
+DATABASE_URL (default: a throwaway SQLite file under .bench/). Prints wall time, rows per
+second and the peak Python memory of the import (tracemalloc), plus the process's max RSS.
+"""
+
+import argparse
+import os
+import random
+import resource
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+KEYS = [f"tuonti-{i}" for i in range(6)]
+ORGANISATIONS = [
+    "kunta",
+    "oppilaitos",
+    "yritys",
+    "yhdistys tai järjestö",
+    "julkinen organisaatio",
+    "muu",
+]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--responses", type=int, default=100_000)
+    args = parser.parse_args()
+    (ROOT / ".bench").mkdir(exist_ok=True)
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / '.bench' / 'import.sqlite3'}")
+    os.environ.update(
+        DEBUG="False", SECRET_KEY="bench-only", ALLOWED_HOSTS="localhost", LOG_LEVEL="WARNING"
+    )
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kumppanuus.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    survey = fresh_survey()
+    data = export_csv(args.responses)
+    from barometer.importing import survey_import_csv
+
+    tracemalloc.start()
+    started = time.perf_counter()
+    summary = survey_import_csv(survey=survey, data=data)
+    elapsed = time.perf_counter() - started
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    answers = summary.created * len(KEYS)
+    max_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    vendor = django.db.connection.vendor
+    print(
+        f"{vendor}: {summary.created} vastaajaa × {len(KEYS)} väittämää "
+        f"({len(data) / 1e6:.1f} MB CSV) "
+        f"tuotiin {elapsed:.1f} s:ssa = {summary.created / elapsed:,.0f} vastaajaa/s, "
+        f"{answers / elapsed:,.0f} vastausta/s; tuonnin huippumuisti {peak / 1e6:.0f} MB "
+        f"(prosessin max RSS {max_rss_mb:.0f} MB)"
+    )
+    started = time.perf_counter()
+    again = survey_import_csv(survey=survey, data=data)
+    print(
+        f"Sama tiedosto uudelleen: {again.created} uutta, {again.skipped_existing} ohitettu, "
+        f"{time.perf_counter() - started:.1f} s"
+    )
+
+
+def fresh_survey():
+    from barometer.models import Question, Statement, Survey
+
+    Survey.objects.filter(year=2098).delete()
+    survey = Survey.objects.create(year=2098, title="Tuonnin suorituskyky", state="closed")
+    for order, key in enumerate(KEYS):
+        statement, _ = Statement.objects.get_or_create(key=key, defaults={"text": key})
+        Question.objects.create(survey=survey, order=order, kind="likert", statement=statement)
+    return survey
+
+
+def export_csv(responses):
+    rng = random.Random(2026)
+    lines = ["vastaaja,vastattu,organisaatio," + ",".join(KEYS)]
+    for i in range(responses):
+        values = ",".join(rng.choice(["1", "2", "3", "4", "5", "EOS", ""]) for _ in KEYS)
+        lines.append(f"b{i},2098-11-{1 + i % 28:02d} 12:00,{rng.choice(ORGANISATIONS)},{values}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+if __name__ == "__main__":
+    main()
