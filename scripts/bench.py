@@ -121,7 +121,7 @@ def large_programme_exists(env):
         text=True,
         check=True,
     )
-    return result.stdout.strip() == "True"
+    return result.stdout.strip().splitlines()[-1] == "True"  # after the shell's own notice
 
 
 def hashed_static_name(name):
