@@ -32,6 +32,7 @@ PUBLIC_PAGES = [
 
 def production_env(**extra):
     ours = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT", "ADMIN_URL"}
+    ours.add("DJANGO_ALLOW_ASYNC_UNSAFE")  # set by the browser tests for their own process
     env = {k: v for k, v in os.environ.items() if k not in ours}
     env.update(
         DEBUG="False",
