@@ -1,4 +1,5 @@
 import logging
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -122,6 +123,7 @@ class SearchView(TemplateView):
                 self.request.GET.get("page")
             )
             context["page_obj"] = page
+            context["kind_query"] = urlencode({"q": query, "tyyppi": kind.key})
             context["groups"] = [(kind, page.paginator.count, self._hits(kind, page, query))]
         else:
             context["groups"] = [

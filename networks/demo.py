@@ -12,8 +12,9 @@ from .models import ContactPerson, Event, Network, Theme
 DATA_DIR = Path(__file__).parent / "demo_data"
 
 
-def read_csv(name):
-    with (DATA_DIR / name).open(encoding="utf-8", newline="") as handle:
+def read_csv(path):
+    """Rows of a UTF-8 demo CSV file with a header row, as dictionaries."""
+    with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -26,7 +27,7 @@ def load(stdout):
 
 def _load_networks():
     networks = {}
-    for order, row in enumerate(read_csv("networks.csv"), start=1):
+    for order, row in enumerate(read_csv(DATA_DIR / "networks.csv"), start=1):
         theme_names = [name.strip() for name in row["themes"].split(";") if name.strip()]
         network, _ = Network.objects.update_or_create(
             slug=row["slug"],
@@ -62,7 +63,7 @@ def _description(name, theme_names):
 
 
 def _load_contacts(networks):
-    for row in read_csv("contacts.csv"):
+    for row in read_csv(DATA_DIR / "contacts.csv"):
         contact, _ = ContactPerson.objects.update_or_create(
             email=row["email"],
             defaults={
@@ -79,10 +80,10 @@ def _load_events(networks):
     def aware(text):
         return timezone.make_aware(datetime.strptime(text, "%Y-%m-%d %H:%M"))
 
-    for row in read_csv("events.csv"):
+    for row in read_csv(DATA_DIR / "events.csv"):
         _save_event(row, networks, aware(row["start"]), aware(row["end"]))
     today = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0)
-    for row in read_csv("upcoming_events.csv"):
+    for row in read_csv(DATA_DIR / "upcoming_events.csv"):
         start = today + timedelta(days=int(row["days_from_now"]))
         _save_event(row, networks, start, start + timedelta(hours=int(row["hours"])))
 

@@ -45,6 +45,7 @@ class EventFilterForm(forms.Form):
 class EventListView(ListView):
     template_name = "networks/event_list.html"
     context_object_name = "upcoming_events"
+    paginate_by = 50
 
     def get_filter_form(self):
         if not hasattr(self, "_filter_form"):
@@ -70,6 +71,9 @@ class EventListView(ListView):
         context["filter_form"] = form
         context["filter_invalid"] = form.is_bound and not form.is_valid()
         context["network"] = self.selected_network()
+        context["network_query"] = (
+            f"verkosto={context['network'].slug}" if context["network"] else ""
+        )
         context["past_events"] = self.filtered_events().past()[:30]
         return context
 

@@ -1,9 +1,9 @@
 """The programme part of the demo data: 2018–2021 programme, 2019–2020 closed, 2021 open."""
 
-import csv
 from datetime import date
 from pathlib import Path
 
+from networks.demo import read_csv
 from networks.models import Network
 
 from .models import AssessmentRound, Measure, MeasureStatus, Priority, Programme, StatusLevel
@@ -34,11 +34,6 @@ LEVELS = [
     ),
     (4, ("valmis", "klar", "completed"), "Toimenpide on toteutettu.", "#9fd8b2"),
 ]
-
-
-def read_csv(name):
-    with (DATA_DIR / name).open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
 
 
 def load(stdout):
@@ -75,7 +70,7 @@ def load(stdout):
 
 def _load_measures(programme):
     priorities = {}
-    for order, row in enumerate(read_csv("priorities.csv"), start=1):
+    for order, row in enumerate(read_csv(DATA_DIR / "priorities.csv"), start=1):
         priorities[row["code"]], _ = Priority.objects.update_or_create(
             programme=programme,
             code=row["code"],
@@ -88,7 +83,7 @@ def _load_measures(programme):
         )
     networks = {n.slug: n for n in Network.objects.all()}
     measures = {}
-    for order, row in enumerate(read_csv("measures.csv"), start=1):
+    for order, row in enumerate(read_csv(DATA_DIR / "measures.csv"), start=1):
         measure, _ = Measure.objects.update_or_create(
             programme=programme,
             code=row["code"],
@@ -113,7 +108,7 @@ def _load_statuses(programme, measures, levels):
         for year in (2019, 2020)
     }
     networks = {n.slug: n for n in Network.objects.all()}
-    for row in read_csv("measure_statuses.csv"):
+    for row in read_csv(DATA_DIR / "measure_statuses.csv"):
         MeasureStatus.objects.get_or_create(
             measure=measures[row["measure"]],
             network=networks[row["network"]],
