@@ -1,8 +1,9 @@
 """Whole-page cache for anonymous visitors, invalidated by any content change.
 
-Every cache key carries a content version; saving or deleting any of the portal's models
-(and the bulk writes that report themselves, e.g. a survey import) moves the version on, so
-an editor's publish, a status change or a closed round shows at once. A visitor with any
+Every cache key carries a content version (kept in the database, see ContentVersion); saving
+or deleting any of the portal's models (and the bulk writes that report themselves, e.g. a
+survey import) moves the version on, so an editor's publish, a status change or a closed round
+shows at once in every process and instance. A visitor with any
 cookie but the CSRF one (logged in, a flash message, an answered survey) bypasses the cache.
 
 Form pages are cached too, with their per-visitor hidden fields punched out: the CSRF token
@@ -16,30 +17,40 @@ import uuid
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DatabaseError
+from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 
-VERSION_KEY = "page-cache:version"
 CACHED_APPS = {"networks", "programme", "barometer", "feedback", "kumppanuus"}
+_last_known_version = None
 
 
 def content_version():
-    version = cache.get(VERSION_KEY)
+    """The current content version (one indexed query). While the database is unreachable the
+    last version this process saw is used, so cached pages keep being served."""
+    global _last_known_version
+    from .models import ContentVersion
+
+    try:
+        version = ContentVersion.objects.values_list("version", flat=True).filter(pk=1).first()
+    except DatabaseError:
+        return _last_known_version
     if version is None:
-        cache.add(VERSION_KEY, 1, timeout=None)
-        version = cache.get(VERSION_KEY, 1)
+        version = ContentVersion.objects.get_or_create(pk=1)[0].version
+    _last_known_version = version
     return version
 
 
 def invalidate_pages(**kwargs):
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 2, timeout=None)
+    from .models import ContentVersion
+
+    if not ContentVersion.objects.filter(pk=1).update(version=F("version") + 1):
+        ContentVersion.objects.get_or_create(pk=1, defaults={"version": 2})
 
 
 def _content_changed(sender, **kwargs):
-    if sender._meta.app_label in CACHED_APPS:
+    if sender._meta.app_label in CACHED_APPS and sender._meta.model_name != "contentversion":
         invalidate_pages()
 
 
@@ -111,7 +122,10 @@ class PageCacheMiddleware:
     def __call__(self, request):
         if not _cacheable_request(request):
             return self.get_response(request)
-        key = _page_key(request, content_version())
+        version = content_version()
+        if version is None:  # no database and no version seen yet
+            return self.get_response(request)
+        key = _page_key(request, version)
         cached = cache.get(key)
         if cached is not None:
             cached.content = _filled(cached.content, request)

@@ -116,3 +116,17 @@ class Highlight(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class ContentVersion(models.Model):
+    """One row: a number that moves on whenever public content changes. It lives in the
+    database so that every process and instance sees a change at once, whatever the cache."""
+
+    version = models.PositiveBigIntegerField(_("versio"), default=1)
+
+    class Meta:
+        verbose_name = _("sisällön versio")
+        verbose_name_plural = _("sisällön versiot")
+
+    def __str__(self):
+        return str(self.version)
