@@ -13,6 +13,7 @@ every hit, so no two visitors ever share one.
 
 import hashlib
 import re
+import time
 import uuid
 
 from django.conf import settings
@@ -24,27 +25,35 @@ from django.http import HttpResponse
 
 CACHED_APPS = {"networks", "programme", "barometer", "feedback", "kumppanuus"}
 _last_known_version = None
+_checked_at = 0.0
 
 
 def content_version():
-    """The current content version (one indexed query). While the database is unreachable the
-    last version this process saw is used, so cached pages keep being served."""
-    global _last_known_version
+    """The current content version: one indexed query, at most every
+    PAGE_CACHE_VERSION_SECONDS per process (a change made in this process is seen at once).
+    While the database is unreachable the last version seen is used, so cached pages keep
+    being served."""
+    global _last_known_version, _checked_at
     from .models import ContentVersion
 
+    now = time.monotonic()
+    if now - _checked_at < settings.PAGE_CACHE_VERSION_SECONDS:
+        return _last_known_version
     try:
         version = ContentVersion.objects.values_list("version", flat=True).filter(pk=1).first()
     except DatabaseError:
         return _last_known_version
     if version is None:
         version = ContentVersion.objects.get_or_create(pk=1)[0].version
-    _last_known_version = version
+    _last_known_version, _checked_at = version, now
     return version
 
 
 def invalidate_pages(**kwargs):
+    global _checked_at
     from .models import ContentVersion
 
+    _checked_at = 0.0  # this process reads the new version on its next request
     if not ContentVersion.objects.filter(pk=1).update(version=F("version") + 1):
         ContentVersion.objects.get_or_create(pk=1, defaults={"version": 2})
 

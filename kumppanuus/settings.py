@@ -30,6 +30,7 @@ env = environ.Env(
     SECURE_HSTS_SECONDS=(int, 31536000),
     ADMIN_URL=(str, "admin/"),
     PAGE_CACHE_SECONDS=(int, 300),
+    PAGE_CACHE_VERSION_SECONDS=(float, 1.0),
     IDEA_RATE_LIMIT=(str, "5/10m"),
 )
 environ.Env.read_env(BASE_DIR / ".env")
@@ -215,6 +216,9 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 # Anonymous pages are cached until any content changes (kumppanuus/cache.py).
 PAGE_CACHE_SECONDS = env("PAGE_CACHE_SECONDS")
+# How often a process re-reads the content version from the database: other processes see a
+# change within this time, the process that made it at once.
+PAGE_CACHE_VERSION_SECONDS = env("PAGE_CACHE_VERSION_SECONDS")
 
 LOGIN_URL = "admin:login"
 

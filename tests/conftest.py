@@ -17,6 +17,7 @@ def _fast_test_settings(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # Tests change data with bulk updates that send no signals; the cache tests turn it on.
     settings.PAGE_CACHE_SECONDS = 0
+    settings.PAGE_CACHE_VERSION_SECONDS = 0  # every request re-reads the content version
     # The test client's login() passes no request, which the lockout backend needs; the
     # lockout tests put it back.
     settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]

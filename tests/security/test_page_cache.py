@@ -202,3 +202,16 @@ def test_cached_pages_are_served_while_the_database_is_down(
 
     monkeypatch.setattr(ContentVersion.objects, "values_list", unreachable)
     assert client.get("/verkostot/")["X-Page-Cache"] == "hit"
+
+
+def test_version_is_read_at_most_once_a_second_per_process(
+    client, demo_data, page_cache, settings, count_queries
+):
+    settings.PAGE_CACHE_VERSION_SECONDS = 60
+    from kumppanuus import cache as page_cache_module
+
+    page_cache_module._checked_at = 0.0
+    client.get("/ohjelma/")
+    assert count_queries("/ohjelma/") == 0  # version remembered, page from the cache
+    AssessmentRound.objects.get(year=2021).save()  # a change made in this process...
+    assert client.get("/ohjelma/")["X-Page-Cache"] == "miss"  # ...is seen at once
