@@ -75,7 +75,8 @@ class SurveyAnswerView(View):
             return "answered"
         if self.survey.accepts_answers():
             return None
-        if self.survey.state == Survey.State.OPEN and self.survey.opens > timezone.now():
+        opens = self.survey.opens
+        if self.survey.state == Survey.State.OPEN and opens and opens > timezone.now():
             return "not_yet_open"
         return "closed"
 

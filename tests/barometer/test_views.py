@@ -164,3 +164,13 @@ def test_results_query_count_constant_with_100000_responses(demo_data, count_que
     small = (count_queries("/barometri/2020/"), count_queries("/barometri/"))
     large_survey_generate(responses=100_000, year=2099)
     assert (count_queries("/barometri/2099/"), count_queries("/barometri/")) == small
+
+
+def test_open_survey_past_its_closing_time_says_closed(client, open_survey):
+    Survey.objects.filter(pk=open_survey.pk).update(
+        opens=None, closes=timezone.now() - timedelta(days=1)
+    )
+    page = client.get(FORM_URL)
+    assert page.status_code == 200
+    assert "Kysely on sulkeutunut" in page.content.decode()
+    assert client.post(FORM_URL, form_data(open_survey)).status_code == 403
