@@ -3,6 +3,7 @@ import csv
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -52,8 +53,6 @@ class SurveyAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        from django.db.models import Count
-
         return super().get_queryset(request).annotate(n_responses=Count("responses"))
 
     @admin.display(description=_("vastauksia"), ordering="n_responses")

@@ -23,6 +23,18 @@ class IdeaQuerySet(models.QuerySet):
             .order_by("-year", "topic", "state")
         )
 
+    def summary_by_year(self):
+        """[(year, {"total", "topics": {label: n}, "states": {label: n}})], newest first."""
+        topics, states = dict(Idea.Topic.choices), dict(Idea.State.choices)
+        years = {}
+        for row in self.summary_counts():
+            year = years.setdefault(row["year"], {"total": 0, "topics": {}, "states": {}})
+            year["total"] += row["count"]
+            for group, labels, key in (("topics", topics, "topic"), ("states", states, "state")):
+                label = labels.get(row[key], row[key])
+                year[group][label] = year[group].get(label, 0) + row["count"]
+        return sorted(years.items(), reverse=True)
+
     def with_public_response(self):
         return self.exclude(public_response="").order_by("-created")
 

@@ -49,22 +49,8 @@ class IdeaSummaryView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["years"] = _summary_by_year(Idea.objects.summary_counts())
+        context["years"] = Idea.objects.summary_by_year()
         context["responses"] = Idea.objects.with_public_response().only(
             "topic", "created", "state", "public_response"
         )[: self.responses_shown]
         return context
-
-
-def _summary_by_year(rows):
-    topics = dict(Idea.Topic.choices)
-    states = dict(Idea.State.choices)
-    years = {}
-    for row in rows:
-        year = years.setdefault(row["year"], {"total": 0, "topics": {}, "states": {}})
-        year["total"] += row["count"]
-        topic = topics.get(row["topic"], row["topic"])
-        state = states.get(row["state"], row["state"])
-        year["topics"][topic] = year["topics"].get(topic, 0) + row["count"]
-        year["states"][state] = year["states"].get(state, 0) + row["count"]
-    return sorted(years.items(), reverse=True)

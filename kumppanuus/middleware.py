@@ -6,7 +6,7 @@ import logging
 import time
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template import loader
 
@@ -63,9 +63,7 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, (OperationalError, InterfaceError)) and not (
-            isinstance(exception, DatabaseError) and "connection" in str(exception).lower()
-        ):
+        if not isinstance(exception, (OperationalError, InterfaceError)):
             return None
         logger.error("database unavailable: %s", type(exception).__name__)
         response = HttpResponse(loader.render_to_string("503.html"), status=503)

@@ -12,13 +12,12 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
+
+from servers import gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".bench"
@@ -129,51 +128,13 @@ def hashed_static_name(name):
     return manifest["paths"][name]
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def run_pages(env, pages, args):
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            str(Path(PYTHON).parent / "gunicorn"),
-            "kumppanuus.wsgi:application",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-    try:
-        wait_until_up(port)
+    with gunicorn(env, workers=2) as base:
         results = []
         for label, path in pages:
-            url = f"http://127.0.0.1:{port}{path}"
-            warm(url)
-            results.append((label, path, wrk(url, args)))
+            warm(base + path)
+            results.append((label, path, wrk(base + path, args)))
         return results
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
-
-
-def wait_until_up(port, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit("gunicorn ei käynnistynyt")
 
 
 def warm(url):
@@ -237,25 +198,7 @@ def print_transfer(env):
     WhiteNoise serves them (pre-compressed)."""
     import gzip
 
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            str(Path(PYTHON).parent / "gunicorn"),
-            "kumppanuus.wsgi:application",
-            "--workers",
-            "1",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-    try:
-        wait_until_up(port)
-        base = f"http://127.0.0.1:{port}"
+    with gunicorn(env, workers=1) as base:
         html = urllib.request.urlopen(base + "/", timeout=30).read()
         total = len(gzip.compress(html))
         rows = [("/ (HTML, gzip)", total)]
@@ -273,9 +216,6 @@ def print_transfer(env):
         for name, size in rows:
             print(f"  {size / 1024:7.1f} KB  {name}")
         print(f"  {total / 1024:7.1f} KB  yhteensä")
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ import argparse
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -25,6 +24,8 @@ import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
+
+from servers import gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -54,16 +55,8 @@ def main():
     if not shutil.which("wrk"):
         sys.exit("wrk puuttuu: apt-get install wrk")
     env = prepare()
-    port = 8790
-    server = start_gunicorn(env, port)
-    failures = []
-    try:
-        wait_for(f"http://127.0.0.1:{port}/healthz", 200, timeout=30)
-        failures += load_phase(port, connections, duration)
-        failures += fault_phase(port)
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+    with gunicorn(env, workers=2) as base:
+        failures = load_phase(base, connections, duration) + fault_phase(base)
     if failures:
         print("\nEPÄONNISTUI:\n  " + "\n  ".join(failures))
         sys.exit(1)
@@ -104,26 +97,6 @@ def prepare():
     return env
 
 
-def start_gunicorn(env, port):
-    return subprocess.Popen(
-        [
-            str(Path(PYTHON).parent / "gunicorn"),
-            "kumppanuus.wsgi:application",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "--timeout",
-            "30",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-
-
 def status_of(url, timeout=10):
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
@@ -143,7 +116,7 @@ def wait_for(url, status, timeout):
     raise SystemExit(f"{url} ei vastannut {status} {timeout} sekunnissa")
 
 
-def load_phase(port, connections, duration):
+def load_phase(base, connections, duration):
     script = ROOT / ".bench" / "mix.lua"
     script.parent.mkdir(exist_ok=True)
     paths = ", ".join(f'"{p}"' for p in MIX)
@@ -162,7 +135,7 @@ def load_phase(port, connections, duration):
             "--latency",
             "-s",
             str(script),
-            f"http://127.0.0.1:{port}",
+            base,
         ],
         capture_output=True,
         text=True,
@@ -242,8 +215,7 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def fault_phase(port):
-    base = f"http://127.0.0.1:{port}"
+def fault_phase(base):
     stop = threading.Event()
     senders = [IdeaSender(base, stop) for _ in range(4)]
     for sender in senders:

@@ -4,28 +4,9 @@ assessment screen, and a keyboard-only journey through the site."""
 import pytest
 
 from feedback.models import Idea
+from tests.pages import PUBLIC_PAGE_TYPES
 
-PAGE_TYPES = [
-    "/",
-    "/verkostot/",
-    "/verkostot/matkailu/",
-    "/tapahtumat/",
-    "/ohjelma/",
-    "/ohjelma/matriisi/?vuosi=2020",
-    "/ohjelma/toimenpiteet/14/",
-    "/barometri/",
-    "/barometri/2020/",
-    "/barometri/2022/vastaa/",
-    "/kehittamisideat/",
-    "/kehittamisideat/koonti/",
-    "/vuosikatsaus/",
-    "/vuosikatsaus/2020/",
-    "/haku/?q=verkosto",
-    "/avoin-data/",
-    "/tietosuoja/",
-    "/saavutettavuusseloste/",
-    "/ei-ole-olemassa/",
-]
+PAGE_TYPES = [*PUBLIC_PAGE_TYPES, "/ei-ole-olemassa/"]  # and the 404 page
 
 
 @pytest.mark.parametrize("language", ["", "/sv"])

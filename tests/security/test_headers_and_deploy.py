@@ -5,29 +5,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.pages import PUBLIC_PAGE_TYPES
+
 ROOT = Path(__file__).resolve().parents[2]
 
-PUBLIC_PAGES = [
-    "/",
-    "/verkostot/",
-    "/verkostot/matkailu/",
-    "/tapahtumat/",
-    "/ohjelma/",
-    "/ohjelma/matriisi/",
-    "/ohjelma/toimenpiteet/14/",
-    "/barometri/",
-    "/barometri/2020/",
-    "/barometri/2022/vastaa/",
-    "/kehittamisideat/",
-    "/kehittamisideat/koonti/",
-    "/vuosikatsaus/",
-    "/vuosikatsaus/2020/",
-    "/haku/?q=verkosto",
-    "/avoin-data/",
-    "/sv/",
-    "/tietosuoja/",
-    "/saavutettavuusseloste/",
-]
+PUBLIC_PAGES = [*PUBLIC_PAGE_TYPES, "/sv/"]
 
 
 def production_env(**extra):

@@ -1,0 +1,22 @@
+"""One example URL of every public page type, on the demo data (Finnish, no prefix)."""
+
+PUBLIC_PAGE_TYPES = [
+    "/",
+    "/verkostot/",
+    "/verkostot/matkailu/",
+    "/tapahtumat/",
+    "/ohjelma/",
+    "/ohjelma/matriisi/?vuosi=2020",
+    "/ohjelma/toimenpiteet/14/",
+    "/barometri/",
+    "/barometri/2020/",
+    "/barometri/2022/vastaa/",
+    "/kehittamisideat/",
+    "/kehittamisideat/koonti/",
+    "/vuosikatsaus/",
+    "/vuosikatsaus/2020/",
+    "/haku/?q=verkosto",
+    "/avoin-data/",
+    "/tietosuoja/",
+    "/saavutettavuusseloste/",
+]
