@@ -45,6 +45,7 @@ class GroupShare:
     respondents: int
     answers: int
     agree_share: float | None
+    organisation: str = ""
 
 
 @dataclass
@@ -135,6 +136,7 @@ def survey_results(survey):
                         respondents=group_sizes.get(org, 0),
                         answers=answers,
                         agree_share=share(agree, answers),
+                        organisation=org,
                     )
                     for org, answers, agree in shown
                 ],
@@ -178,22 +180,86 @@ def _organisation_label(value):
     return str(OrganisationType(value).label)
 
 
-def trends():
-    """{statement key: [(year, share agreeing, answers), …]} over published surveys (1 query)."""
-    rows = (
-        Answer.objects.filter(
-            question__kind=Question.Kind.LIKERT,
-            question__survey__in=Survey.objects.published(),
-        )
-        .values("question__statement__key", "question__survey__year")
-        .annotate(total=Count("pk"), agree=Count("pk", filter=Q(value__gte=4)))
-        .order_by("question__survey__year")
+def survey_results_data(survey):
+    """What a closed survey stores: its results as JSON, suppression already applied."""
+    results = survey_results(survey)
+    return {
+        "respondents": results.respondents,
+        "statements": [
+            {
+                "statement": result.statement.pk,
+                "key": result.statement.key,
+                "total": result.total,
+                "agree": result.agree,
+                "dont_know": result.dont_know,
+                "values": [result.values[v] for v in LIKERT_VALUES],
+                "breakdown": [
+                    [group.organisation, group.respondents, group.answers, group.agree_share]
+                    for group in result.breakdown
+                ],
+                "suppressed": result.suppressed,
+            }
+            for result in results.statements
+        ],
+    }
+
+
+def survey_results_from_data(survey, data):
+    """SurveyResults of a closed survey from its stored JSON (1 query, for the texts)."""
+    statements = {
+        question.statement_id: question.statement
+        for question in Question.objects.filter(
+            survey=survey, kind=Question.Kind.LIKERT
+        ).select_related("statement")
+    }
+    return SurveyResults(
+        survey=survey,
+        respondents=data["respondents"],
+        statements=[
+            StatementResult(
+                statement=statements[item["statement"]],
+                total=item["total"],
+                agree=item["agree"],
+                dont_know=item["dont_know"],
+                values=dict(zip(LIKERT_VALUES, item["values"], strict=True)),
+                breakdown=[
+                    GroupShare(_organisation_label(org), respondents, answers, agree_share, org)
+                    for org, respondents, answers, agree_share in item["breakdown"]
+                ],
+                suppressed=item["suppressed"],
+            )
+            for item in data["statements"]
+            if item["statement"] in statements
+        ],
     )
-    series = {}
-    for row in rows:
-        series.setdefault(row["question__statement__key"], []).append(
-            (row["question__survey__year"], share(row["agree"], row["total"]), row["total"])
+
+
+def trends():
+    """{statement key: [(year, share agreeing, answers), …]} over published surveys.
+
+    Surveys with stored results are read from them (1 query); any without are aggregated
+    (1 more query).
+    """
+    surveys = list(Survey.objects.published().only("pk", "year", "figures"))
+    points = [
+        (survey.year, item["key"], item["agree"], item["total"])
+        for survey in surveys
+        if survey.figures
+        for item in survey.figures["statements"]
+        if item["total"]
+    ]
+    live = [survey.pk for survey in surveys if not survey.figures]
+    if live:
+        points += (
+            Answer.objects.filter(question__kind=Question.Kind.LIKERT, question__survey__in=live)
+            .values("question__survey__year", "question__statement__key")
+            .annotate(agree=Count("pk", filter=Q(value__gte=4)), total=Count("pk"))
+            .values_list("question__survey__year", "question__statement__key", "agree", "total")
+            .order_by()
         )
+    series = {}
+    for year, key, agree, total in sorted(points, key=lambda point: point[0]):
+        series.setdefault(key, []).append((year, share(agree, total), total))
     return series
 
 

@@ -1,11 +1,13 @@
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
 from .models import AnnualReview, Highlight, ReviewSection
+from .reviews import live_review_figures
 
 
 class SectionInline(admin.StackedInline):
@@ -32,18 +34,50 @@ class AnnualReviewAdmin(SimpleHistoryAdmin, TranslationAdmin):
     inlines = [SectionInline, HighlightInline]
     actions = ["publish", "unpublish"]
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and obj.is_published:  # its figures are stored: keep them its own
+            return [*fields, "assessment_round", "survey"]
+        return fields
+
     @admin.action(description=_("Julkaise valitut katsaukset"))
     def publish(self, request, queryset):
-        for review in queryset:
+        """First a page naming what will be frozen, with the figures; publish on confirming."""
+        reviews = list(queryset.select_related("assessment_round", "survey"))
+        if request.POST.get("confirm") != "yes":
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Julkaise vuosikatsaus"),
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "rows": [
+                    (
+                        review,
+                        services.review_publish_problems(review),
+                        live_review_figures(review),
+                    )
+                    for review in reviews
+                ],
+            }
+            return TemplateResponse(
+                request, "admin/kumppanuus/annualreview/publish_confirm.html", context
+            )
+        for review in reviews:
             try:
-                services.review_publish(review=review)
-            except ValidationError as error:
-                self.message_user(request, f"{review}: {' '.join(error.messages)}", messages.ERROR)
+                services.review_publish(review=review, user=request.user)
+            except (ValidationError, PermissionDenied) as error:
+                reason = " ".join(getattr(error, "messages", None) or [str(error)])
+                self.message_user(request, f"{review}: {reason}", messages.ERROR)
             else:
                 self.message_user(request, _("Julkaistu: %(title)s") % {"title": review.title})
+        return None
 
     @admin.action(description=_("Peru valittujen katsausten julkaisu"))
     def unpublish(self, request, queryset):
         for review in queryset:
-            services.review_unpublish(review=review)
+            try:
+                services.review_unpublish(review=review, user=request.user)
+            except PermissionDenied as error:
+                self.message_user(request, str(error), messages.ERROR)
+                return
         self.message_user(request, _("Julkaisu peruttu."), messages.SUCCESS)
