@@ -40,6 +40,26 @@ class AnnualReviewAdmin(SimpleHistoryAdmin, TranslationAdmin):
             return [*fields, "assessment_round", "survey"]
         return fields
 
+    def save_model(self, request, obj, form, change):
+        """Only the publish services publish: the change form and the history revert form
+        (which saves an old version) keep the publication, its stored figures and, while
+        published, the round and survey as they are."""
+        if change:
+            current = AnnualReview.objects.get(pk=obj.pk)
+            obj.state, obj.published_at, obj.figures = (
+                current.state,
+                current.published_at,
+                current.figures,
+            )
+            if current.is_published:
+                obj.assessment_round_id, obj.survey_id = (
+                    current.assessment_round_id,
+                    current.survey_id,
+                )
+        else:
+            obj.state, obj.published_at, obj.figures = AnnualReview.State.DRAFT, None, None
+        super().save_model(request, obj, form, change)
+
     @admin.action(description=_("Julkaise valitut katsaukset"))
     def publish(self, request, queryset):
         """First a page naming what will be frozen, with the figures; publish on confirming."""

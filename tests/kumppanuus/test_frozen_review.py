@@ -179,3 +179,25 @@ def test_stored_figures_equal_live_ones_for_every_language(client, published):
     assert review.figures == review_figures_snapshot(review)
     assert set(review.figures) == {"fi", "sv", "en"}
     assert review.figures["fi"]["network_names"]
+
+
+def test_reverting_to_a_published_version_does_not_republish(client, published):
+    """The history revert form saves an old version: it cannot publish around the service."""
+    review = AnnualReview.objects.get(year=2020)
+    published_version = review.history.filter(state="published").first()
+    editor = editor_client(client)
+    editor.post(
+        "/admin/kumppanuus/annualreview/", {"action": "unpublish", "_selected_action": [review.pk]}
+    )
+    revert_url = (
+        f"/admin/kumppanuus/annualreview/{review.pk}/history/{published_version.history_id}/"
+    )
+    from tests.conftest import _field_data
+
+    form_page = editor.get(revert_url)
+    assert form_page.status_code == 200
+    response = editor.post(revert_url, _field_data(form_page.context["adminform"].form))
+    assert response.status_code == 302  # the old version was saved
+    review.refresh_from_db()
+    assert review.state == "draft"
+    assert AssessmentRound.objects.get(year=2020).frozen_by_review == ""
