@@ -39,3 +39,12 @@ def test_import_into_a_closed_survey_recomputes_and_opening_discards(client, dem
     assert Survey.objects.get(year=2018).figures is None
     services.survey_close(survey=survey)
     assert Survey.objects.get(year=2018).figures["respondents"] == 161
+
+
+def test_trends_from_stored_results_equal_the_aggregated_ones(demo_data):
+    from barometer.results import trends
+
+    stored = trends()
+    Survey.objects.update(figures=None)
+    assert trends() == stored
+    assert [round(share * 100) for _y, share, _n in stored["visio"]] == [68, 78, 89, 89, 88, 80]
