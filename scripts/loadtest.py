@@ -63,25 +63,21 @@ def main():
     print("\nKuorma- ja vikatesti: kaikki ehdot täyttyivät.")
 
 
-def prepare():
+def prepare(database=DATABASE, database_url=PG_URL, **extra):
+    """A fresh database with the demo data and collected static files; returns the app's
+    environment (production-like, 127.0.0.1 only)."""
     env = {
         **os.environ,
         "DEBUG": "False",
         "SECRET_KEY": "loadtest-only-not-secret",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "False",
-        "DATABASE_URL": PG_URL,
+        "DATABASE_URL": database_url,
         "IDEA_RATE_LIMIT": "100000/m",
         "LOG_LEVEL": "WARNING",
+        **extra,
     }
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS {DATABASE}"],
-        check=True,
-    )
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {DATABASE}"],
-        check=True,
-    )
+    recreate_database(database)
     for command in (
         ["migrate", "--noinput", "-v0"],
         ["load_demo"],
@@ -95,6 +91,13 @@ def prepare():
             stdout=subprocess.DEVNULL,
         )
     return env
+
+
+def recreate_database(database, host="127.0.0.1", port=5432):
+    for sql in (f"DROP DATABASE IF EXISTS {database}", f"CREATE DATABASE {database}"):
+        subprocess.run(
+            ["psql", "-h", host, "-p", str(port), "-U", "postgres", "-qc", sql], check=True
+        )
 
 
 def status_of(url, timeout=10):
@@ -116,12 +119,13 @@ def wait_for(url, status, timeout):
     raise SystemExit(f"{url} ei vastannut {status} {timeout} sekunnissa")
 
 
-def load_phase(base, connections, duration):
+def run_wrk(base, connections, duration, paths=MIX):
+    """wrk over `paths` in turn; returns its figures (requests, req/s, p99, errors)."""
     script = ROOT / ".bench" / "mix.lua"
     script.parent.mkdir(exist_ok=True)
-    paths = ", ".join(f'"{p}"' for p in MIX)
+    quoted = ", ".join(f'"{p}"' for p in paths)
     script.write_text(
-        f"paths = {{{paths}}}\ni = 0\n"
+        f"paths = {{{quoted}}}\ni = 0\n"
         "request = function()\n  i = i % #paths + 1\n  return wrk.format('GET', paths[i])\nend\n"
     )
     output = subprocess.run(
@@ -141,22 +145,33 @@ def load_phase(base, connections, duration):
         text=True,
         check=True,
     ).stdout
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)
-    total = re.search(r"(\d+) requests in", output).group(1)
-    p99 = re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1)
     socket_errors = re.search(r"Socket errors: (.*)", output)
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    errors = socket_errors.group(1) if socket_errors else 0
+    return {
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p99": re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1),
+        "socket_errors": socket_errors.group(1) if socket_errors else "",
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+    }
+
+
+def load_phase(base, connections, duration):
+    figures = run_wrk(base, connections, duration)
     print(
         f"Kuorma: {connections} yhteyttä, {duration} s, {len(MIX)} sivun sekoitus: "
-        f"{total} pyyntöä, {rps} req/s, p99 {p99}, socket-virheet: {errors}, "
-        f"ei-2xx: {non_2xx.group(1) if non_2xx else 0}"
+        f"{figures['requests']} pyyntöä, {figures['rps']} req/s, p99 {figures['p99']}, "
+        f"socket-virheet: {figures['socket_errors'] or 0}, ei-2xx: {figures['non_2xx']}"
     )
+    return wrk_failures(figures)
+
+
+def wrk_failures(figures):
     failures = []
-    if socket_errors:
-        failures.append(f"socket-virheitä: {socket_errors.group(1)}")
-    if non_2xx:
-        failures.append(f"{non_2xx.group(1)} ei-2xx-vastausta")
+    if figures["socket_errors"]:
+        failures.append(f"socket-virheitä: {figures['socket_errors']}")
+    if figures["non_2xx"]:
+        failures.append(f"{figures['non_2xx']} ei-2xx-vastausta")
     return failures
 
 
