@@ -8,6 +8,10 @@ import urllib.request
 from html.parser import HTMLParser
 
 
+class FormMissing(LookupError):
+    """The page has no such form (e.g. an error page came instead)."""
+
+
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
@@ -107,7 +111,7 @@ def form_fields(html, form_id=None):
     parser.feed(html)
     forms = [f for f in parser.forms if form_id is None or f["id"] == form_id]
     if not forms:
-        raise SystemExit(f"lomaketta {form_id or ''} ei löytynyt")
+        raise FormMissing(f"lomaketta {form_id or ''} ei löytynyt")
     fields = {}
     for name, value in forms[-1]["fields"]:
         if name in fields:

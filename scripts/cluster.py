@@ -140,9 +140,7 @@ def nginx(a, b):
             )
         )
         subprocess.run([NGINX, "-t", "-q", "-p", tmp, "-c", str(config)], check=True)
-        server = subprocess.Popen(
-            [NGINX, "-p", tmp, "-c", str(config)], start_new_session=True
-        )
+        server = subprocess.Popen([NGINX, "-p", tmp, "-c", str(config)], start_new_session=True)
         base = f"http://127.0.0.1:{port}"
         try:
             _wait_until_up(base, 15)
