@@ -51,8 +51,11 @@ class Browser:
 
     def submit(self, url, form_id=None, **changes):
         """GETs `url`, fills its form (the one whose id is `form_id`, else the last POST form)
-        as the page has it, applies `changes`, POSTs it back to `url`."""
-        _status, html, _location = self.get(url)
+        as the page has it, applies `changes`, POSTs it back to `url`. When the page itself
+        does not answer 200, that answer is returned and nothing is posted."""
+        status, html, location = self.get(url)
+        if status != 200:
+            return status, html, location
         fields = form_fields(html, form_id)
         fields.update(changes)
         return self.request(url, fields)
