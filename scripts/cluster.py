@@ -92,6 +92,7 @@ def main():
     for tool in ("wrk", NGINX):
         if not shutil.which(tool):
             sys.exit(f"{tool} puuttuu: apt-get install nginx wrk")
+    started = time.monotonic()
     clear_redis()
     env = prepare(
         DATABASE,
@@ -112,6 +113,7 @@ def main():
             *instance_killed_mid_load(front, process_b, logs, connections, duration),
         ]
     clear_redis()
+    print(f"Kesto {time.monotonic() - started:.0f} s")
     if failures:
         print("\nEPÄONNISTUI:\n  " + "\n  ".join(failures))
         sys.exit(1)
@@ -263,14 +265,21 @@ def instance_killed_mid_load(front, process_b, access_log, connections, duration
     killer.join()
     logged = access_log.read_text().splitlines()[lines_before:]
     retried = [line for line in logged if "," in line.split('"')[1]]
-    failed = [line for line in logged if not line.startswith(("2", "3"))]
+    failed = [line for line in logged if line.startswith("5")]
+    closed = [line for line in logged if line.startswith("499")]  # wrk stopping mid-request
     print(
         f"B tapettiin (SIGKILL) {duration / 3:.0f} s kohdalla {duration} s:n ajosta: "
         f"{figures['requests']} pyyntöä, {figures['rps']} req/s; asiakkaalle epäonnistui "
         f"{figures['non_2xx']} (nginxin lokissa {len(failed)}), socket-virheet: "
-        f"{figures['socket_errors'] or 0}; nginx ohjasi A:lle uudelleen {len(retried)} pyyntöä"
+        f"{figures['socket_errors'] or 0}; nginx ohjasi A:lle uudelleen {len(retried)} pyyntöä "
+        f"(kesken olleet ja B:n yhteysvirheet); wrk:n lopussa katkaisemia {len(closed)}"
     )
-    return wrk_failures(figures)
+    failures = wrk_failures(figures)
+    if failed:
+        failures.append(f"nginx vastasi 5xx {len(failed)} kertaa: {failed[:3]}")
+    if not retried:
+        failures.append("B:n tappaminen ei näkynyt nginxin lokissa (ei uudelleenohjattuja)")
+    return failures
 
 
 if __name__ == "__main__":
