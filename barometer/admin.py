@@ -114,23 +114,25 @@ class SurveyAdmin(admin.ModelAdmin):
                 return
         self.message_user(request, done_message, messages.SUCCESS)
 
-    @admin.action(description=_("Avaa valitut kyselyt vastattaviksi"))
+    @admin.action(description=_("Avaa valitut kyselyt vastattaviksi"), permissions=["change"])
     def open_surveys(self, request, queryset):
         self._each(request, queryset, services.survey_open, _("Kyselyt avattu."))
 
-    @admin.action(description=_("Sulje valitut kyselyt"))
+    @admin.action(description=_("Sulje valitut kyselyt"), permissions=["change"])
     def close_surveys(self, request, queryset):
         self._each(request, queryset, services.survey_close, _("Kyselyt suljettu."))
 
-    @admin.action(description=_("Julkaise valittujen kyselyjen tulokset"))
+    @admin.action(description=_("Julkaise valittujen kyselyjen tulokset"), permissions=["change"])
     def publish_results(self, request, queryset):
         self._each(request, queryset, services.results_publish, _("Tulokset julkaistu."))
 
-    @admin.action(description=_("Peru tulosten julkaisu"))
+    @admin.action(description=_("Peru tulosten julkaisu"), permissions=["change"])
     def unpublish_results(self, request, queryset):
         self._each(request, queryset, services.results_unpublish, _("Julkaisu peruttu."))
 
-    @admin.action(description=_("Vie avoimet vastaukset (CSV, vain toimitukselle)"))
+    @admin.action(
+        description=_("Vie avoimet vastaukset (CSV, vain toimitukselle)"), permissions=["change"]
+    )
     def export_open_answers(self, request, queryset):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="avoimet-vastaukset.csv"'
