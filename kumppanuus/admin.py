@@ -1,3 +1,6 @@
+from axes import admin as axes_admin
+from axes.handlers.proxy import AxesProxyHandler
+from axes.models import AccessAttempt
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -48,3 +51,19 @@ class AnnualReviewAdmin(RuledHistoryAdmin, TranslationAdmin):
         for review in queryset:
             services.review_unpublish(review=review)
         self.message_user(request, _("Julkaisu peruttu."), messages.SUCCESS)
+
+
+class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
+    """axes' own admin, whose cleanup action answered 500: it reads request attributes that
+    only a login attempt sets."""
+
+    @admin.action(
+        description=axes_admin.AccessAttemptAdmin.cleanup_expired_attempts.short_description
+    )
+    def cleanup_expired_attempts(self, request, queryset):
+        AxesProxyHandler.update_request(request)
+        return super().cleanup_expired_attempts(request, queryset)
+
+
+admin.site.unregister(AccessAttempt)
+admin.site.register(AccessAttempt, AccessAttemptAdmin)

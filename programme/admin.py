@@ -170,7 +170,11 @@ class MeasureStatusAdmin(RuledHistoryAdmin):
         return rules.can_revert_status(request.user, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return self._sees_all(request) and super().has_delete_permission(request, obj)
+        if not super().has_delete_permission(request, obj):
+            return False
+        if obj is None:
+            return self._sees_all(request)
+        return rules.can_delete_status(request.user, obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if not self._sees_all(request):

@@ -56,3 +56,8 @@ def can_revert_status(user, status):
     """Reverting to an old version: editors only (contact persons write statuses on the
     assessment screen), and only while the row's round is open."""
     return sees_all_networks(user) and can_edit_statuses(user, status.round, status.network)
+
+
+def can_delete_status(user, status):
+    """Deleting a row (not the assessment screen's "ei arvioitu"): editors, open rounds only."""
+    return sees_all_networks(user) and can_edit_statuses(user, status.round, status.network)
