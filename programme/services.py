@@ -8,10 +8,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from networks.models import ContactPerson, networks_of_user
+from networks.models import ContactPerson
 
 from .models import AssessmentRound, MeasureStatus
 from .progress import network_completion, previous_round
+from .rules import can_edit_statuses
 
 
 def round_create(*, programme, year, opens=None, closes=None, copy_previous=True):
@@ -58,17 +59,6 @@ def round_open(*, assessment_round):
 def round_close(*, assessment_round):
     assessment_round.state = AssessmentRound.State.CLOSED
     assessment_round.save(update_fields=["state"])
-
-
-def can_edit_statuses(user, assessment_round, network):
-    if not assessment_round.is_open:
-        return False
-    if user.has_perm("programme.assess_all_networks"):
-        return True
-    return (
-        user.has_perm("programme.change_measurestatus")
-        and networks_of_user(user).filter(pk=network.pk).exists()
-    )
 
 
 def statuses_save(*, user, assessment_round, network, rows):
