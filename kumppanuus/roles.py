@@ -3,8 +3,9 @@
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 
+from networks.roles import EDITORS
+
 CONTACT_PERSONS = "Yhteyshenkilöt"
-EDITORS = "Toimitus"
 
 EDITOR_APPS = ["networks", "programme", "barometer", "feedback", "kumppanuus"]
 

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView, TemplateView
@@ -77,6 +78,7 @@ class ReviewDetailView(DetailView):
         figures = review_figures(review)
         context.update(
             figures=figures,
+            programme_url=reverse("programme:overview") + f"?vuosi={figures.programme_year}",
             network_count_text=network_count_text(figures.network_counts),
             sections=review.sections.all(),
             highlight_groups=_group_highlights(review.highlights.select_related("network")),

@@ -102,30 +102,42 @@ class AssessmentRoundAdmin(admin.ModelAdmin):
             rows,
         )
 
+    def _each_round(self, request, queryset, service, done_message):
+        """Run a round service on each selected round; a refusal stops with its reason."""
+        for assessment_round in queryset:
+            try:
+                service(assessment_round=assessment_round, user=request.user)
+            except (PermissionDenied, ValidationError) as error:
+                reason = " ".join(getattr(error, "messages", None) or [str(error)])
+                self.message_user(request, f"{assessment_round}: {reason}", messages.ERROR)
+                return
+        self.message_user(request, done_message, messages.SUCCESS)
+
     @admin.action(
         description=_("Avaa valitut kierrokset arvioitaviksi"), permissions=["manage_rounds"]
     )
     def open_rounds(self, request, queryset):
-        for assessment_round in queryset:
-            services.round_open(assessment_round=assessment_round)
-        self.message_user(request, _("Kierrokset avattu."), messages.SUCCESS)
+        self._each_round(request, queryset, services.round_open, _("Kierrokset avattu."))
 
     @admin.action(
         description=_("Sulje valitut kierrokset (luvut jäädytetään)"), permissions=["manage_rounds"]
     )
     def close_rounds(self, request, queryset):
-        for assessment_round in queryset:
-            services.round_close(assessment_round=assessment_round)
-        self.message_user(request, _("Kierrokset suljettu."), messages.SUCCESS)
+        self._each_round(request, queryset, services.round_close, _("Kierrokset suljettu."))
 
     @admin.action(
         description=_("Lähetä muistutus verkostoille, joiden arvio on kesken"),
         permissions=["manage_rounds"],
     )
     def send_reminders(self, request, queryset):
-        sent = sum(
-            services.reminders_send(assessment_round=r) for r in queryset.filter(state="open")
-        )
+        try:
+            sent = sum(
+                services.reminders_send(assessment_round=r, user=request.user)
+                for r in queryset.filter(state="open")
+            )
+        except PermissionDenied as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
         self.message_user(
             request,
             ngettext("%(n)d muistutus lähetetty.", "%(n)d muistutusta lähetetty.", sent)

@@ -7,7 +7,7 @@ from networks.demo import read_csv
 from networks.models import Network
 
 from .models import AssessmentRound, Measure, MeasureStatus, Priority, Programme, StatusLevel
-from .services import round_create
+from .services import round_create, round_figures_store
 
 DATA_DIR = Path(__file__).parent / "demo_data"
 
@@ -118,3 +118,6 @@ def _load_statuses(programme, measures, levels):
     AssessmentRound.objects.filter(pk__in=[r.pk for r in rounds.values()]).update(
         state=AssessmentRound.State.CLOSED
     )
+    for assessment_round in rounds.values():
+        assessment_round.refresh_from_db()
+        round_figures_store(assessment_round=assessment_round)

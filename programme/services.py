@@ -11,8 +11,8 @@ from simple_history.utils import bulk_create_with_history
 from networks.models import ContactPerson
 
 from .models import AssessmentRound, MeasureStatus
-from .progress import network_completion, previous_round
-from .rules import can_edit_statuses
+from .progress import network_completion, previous_round, round_figures_data
+from .rules import can_edit_statuses, can_manage_rounds
 
 
 def round_create(*, programme, year, opens=None, closes=None, copy_previous=True):
@@ -51,14 +51,51 @@ def round_copy_statuses(*, target):
     return len(copies)
 
 
-def round_open(*, assessment_round):
-    assessment_round.state = AssessmentRound.State.OPEN
-    assessment_round.save(update_fields=["state"])
+def round_ensure_editor(user):
+    """Only editors open, close or remind: on every path that reaches these services."""
+    if not can_manage_rounds(user):
+        raise PermissionDenied(_("Vain toimitus voi avata ja sulkea arviointikierroksia."))
 
 
-def round_close(*, assessment_round):
-    assessment_round.state = AssessmentRound.State.CLOSED
-    assessment_round.save(update_fields=["state"])
+def round_ensure_not_frozen(assessment_round):
+    """A round whose figures a published review shows cannot change until it is unpublished."""
+    if assessment_round.frozen_by_review:
+        raise ValidationError(
+            _(
+                "Arviointikierrosta %(year)s ei voi avata: julkaistu vuosikatsaus ”%(review)s” "
+                "käyttää sen lukuja. Toimitus voi ensin perua katsauksen julkaisun."
+            )
+            % {"year": assessment_round.year, "review": assessment_round.frozen_by_review},
+            code="frozen",
+        )
+
+
+def round_open(*, assessment_round, user):
+    """Reopen a round for assessment; its stored figures are discarded."""
+    round_ensure_editor(user)
+    with transaction.atomic():
+        assessment_round = AssessmentRound.objects.select_for_update().get(pk=assessment_round.pk)
+        round_ensure_not_frozen(assessment_round)
+        assessment_round.state = AssessmentRound.State.OPEN
+        assessment_round.figures = None
+        assessment_round.save(update_fields=["state", "figures"])
+    return assessment_round
+
+
+def round_close(*, assessment_round, user):
+    """Close a round: from now on it is the public record, its figures computed once here."""
+    round_ensure_editor(user)
+    with transaction.atomic():
+        assessment_round.state = AssessmentRound.State.CLOSED
+        assessment_round.save(update_fields=["state"])
+        round_figures_store(assessment_round=assessment_round)
+    return assessment_round
+
+
+def round_figures_store(*, assessment_round):
+    """Compute and store a closed round's figures (closing, and the demo data, call this)."""
+    assessment_round.figures = round_figures_data(assessment_round)
+    assessment_round.save(update_fields=["figures"])
 
 
 def statuses_save(*, user, assessment_round, network, rows):
@@ -101,8 +138,9 @@ def statuses_save(*, user, assessment_round, network, rows):
     return written
 
 
-def reminders_send(*, assessment_round):
+def reminders_send(*, assessment_round, user):
     """Email the contact persons of networks that have not assessed all their measures."""
+    round_ensure_editor(user)
     lagging = [n for n in network_completion(assessment_round) if n.assessed < n.promoted]
     contacts = ContactPerson.objects.filter(networks__in=lagging).exclude(email="").distinct()
     url = settings.SITE_URL.rstrip("/") + reverse("admin:programme_measurestatus_assess_index")
