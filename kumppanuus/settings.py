@@ -21,6 +21,8 @@ env = environ.Env(
     DATABASE_URL=(str, f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
     EMAIL_URL=(str, "consolemail://"),
     CACHE_URL=(str, "locmemcache://"),
+    CACHE_SOCKET_TIMEOUT=(float, 0.2),
+    CACHE_RETRY_SECONDS=(float, 5.0),
     DEFAULT_FROM_EMAIL=(str, "kumppanuusfoorumi@varsinais-suomi.fi"),
     FEEDBACK_NOTIFY_EMAILS=(list, []),
     FEEDBACK_RETENTION_MONTHS=(int, 24),
@@ -127,6 +129,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL")}
+# A Redis that is down or slow must not take the site down (kumppanuus/cache_backends.py):
+# short socket timeouts, errors answered as cache misses, Redis left alone for a few seconds
+# after an error.
+CACHE_RETRY_SECONDS = env("CACHE_RETRY_SECONDS")
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "kumppanuus.cache_backends.FailSafeRedisCache"
+    for option in ("socket_connect_timeout", "socket_timeout"):
+        CACHES["default"].setdefault("OPTIONS", {}).setdefault(option, env("CACHE_SOCKET_TIMEOUT"))
 
 # EMAIL_URL expands to EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, … (django-environ's pattern).
 vars().update(env.email_url("EMAIL_URL"))
@@ -229,6 +239,8 @@ FEEDBACK_RETENTION_MONTHS = env("FEEDBACK_RETENTION_MONTHS")
 # when several app instances run.
 IDEA_RATE_LIMIT = env("IDEA_RATE_LIMIT")
 RATELIMIT_IP_META_KEY = "kumppanuus.middleware.client_ip"
+# A cache that cannot count lets the request through (a warning is logged), never a 500/429.
+RATELIMIT_FAIL_OPEN = True
 
 LOGGING = {
     "version": 1,
