@@ -13,7 +13,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from networks.models import Event, Network
 
-from . import search
+from . import middleware, search
 from .cache_backends import CACHE_ERRORS
 from .models import AnnualReview, Highlight
 from .reviews import network_count_text, review_figures
@@ -69,6 +69,11 @@ def _cache_answers():
         logger.warning("healthz: cache did not answer (%s)", type(error).__name__)
         return False
     return True
+
+
+def bad_request(request, exception=None):
+    """The 400 page, also for a foreign Host header: the template calls no request.get_host()."""
+    return middleware.bad_request(request)
 
 
 class ReviewListView(ListView):
