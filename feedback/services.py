@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,12 +20,17 @@ logger = logging.getLogger(__name__)
 def idea_submit(*, form):
     """Store the idea once (a repeated submission token stores nothing), then notify editors."""
     token = form.cleaned_data["submission_token"]
-    with transaction.atomic():
+    if Idea.objects.filter(submission_token=token).exists():
+        return None
+    idea = form.save(commit=False)
+    idea.submission_token = token
+    try:
+        with transaction.atomic():
+            idea.save()
+    except IntegrityError:  # the same form sent twice at once: the other request stored it
         if Idea.objects.filter(submission_token=token).exists():
             return None
-        idea = form.save(commit=False)
-        idea.submission_token = token
-        idea.save()
+        raise
     _notify(
         settings.FEEDBACK_NOTIFY_EMAILS,
         _("Uusi kehittämisidea: %(topic)s") % {"topic": idea.get_topic_display()},

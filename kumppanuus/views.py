@@ -2,6 +2,7 @@ import logging
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
@@ -13,7 +14,8 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from networks.models import Event, Network
 
-from . import search
+from . import middleware, search
+from .cache_backends import CACHE_ERRORS
 from .models import AnnualReview, Highlight
 from .reviews import network_count_text, review_figures
 
@@ -42,6 +44,9 @@ class PrivacyView(TemplateView):
 
 @never_cache
 def healthz(request):
+    """503 only when the database is down: that instance cannot serve. A cache that is down
+    answers 200 with "cache": "degraded" so the load balancer keeps the instance (pages are
+    served uncached); monitoring alerts on the body. See docs/operations.md."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -49,7 +54,27 @@ def healthz(request):
     except DatabaseError:
         logger.warning("healthz: database did not answer")
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+    if not _cache_answers():
+        return JsonResponse({"status": "degraded", "database": "ok", "cache": "degraded"})
+    return JsonResponse({"status": "ok", "database": "ok", "cache": "ok"})
+
+
+def _cache_answers():
+    backend = caches["default"]
+    try:
+        if hasattr(backend, "probe"):
+            backend.probe()
+        else:
+            backend.set("healthz-probe", "ok", 10)
+    except CACHE_ERRORS as error:
+        logger.warning("healthz: cache did not answer (%s)", type(error).__name__)
+        return False
+    return True
+
+
+def bad_request(request, exception=None):
+    """The 400 page, also for a foreign Host header: the template calls no request.get_host()."""
+    return middleware.bad_request(request)
 
 
 class ReviewListView(ListView):
