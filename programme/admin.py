@@ -1,6 +1,5 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -12,10 +11,21 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from networks.models import Network, networks_of_user
 
-from . import services
+from . import selectors, services
 from .forms import RoundCreateForm, status_formset
 from .models import AssessmentRound, Measure, MeasureStatus, Priority, Programme, StatusLevel
-from .progress import network_completion
+from .progress import network_completion, unconfirmed_networks
+
+
+def titled(title, base):
+    """A list filter of class `base` under its own heading, so no two filters share a name."""
+
+    class Titled(base):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.title = title
+
+    return Titled
 
 
 class StatusLevelInline(TranslationTabularInline):
@@ -80,21 +90,24 @@ class AssessmentRoundAdmin(admin.ModelAdmin):
     def completion(self, obj):
         rows = format_html_join(
             "",
-            "<tr><td>{}</td><td>{} / {}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{} / {}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
                     n.name,
-                    n.assessed,
+                    n.assessed - n.copied,
                     n.promoted,
-                    _("valmis") if n.assessed >= n.promoted else _("kesken"),
+                    n.copied,
+                    _("vahvistettu") if n.confirmed else _("ei vahvistettu"),
                 )
                 for n in network_completion(obj)
             ),
         )
         return format_html(
-            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
             _("Verkosto"),
             _("Arvioitu / edistää"),
+            _("Kopioitu, tarkistamatta"),
             _("Tila"),
             rows,
         )
@@ -108,13 +121,30 @@ class AssessmentRoundAdmin(admin.ModelAdmin):
     @admin.action(description=_("Sulje valitut kierrokset (luvut jäädytetään)"))
     def close_rounds(self, request, queryset):
         for assessment_round in queryset:
+            missing = unconfirmed_networks(assessment_round)
             services.round_close(assessment_round=assessment_round)
-        self.message_user(request, _("Kierrokset suljettu."), messages.SUCCESS)
+            if missing:
+                self.message_user(
+                    request,
+                    _("Vuosi %(year)s suljettu. Arviotaan ei vahvistaneet: %(names)s.")
+                    % {
+                        "year": assessment_round.year,
+                        "names": ", ".join(n.name for n in missing),
+                    },
+                    messages.WARNING,
+                )
+            else:
+                self.message_user(
+                    request,
+                    _("Vuosi %(year)s suljettu. Kaikki verkostot vahvistivat arvionsa.")
+                    % {"year": assessment_round.year},
+                    messages.SUCCESS,
+                )
 
     @admin.action(description=_("Lähetä muistutus verkostoille, joiden arvio on kesken"))
     def send_reminders(self, request, queryset):
         sent = sum(
-            services.reminders_send(assessment_round=r) for r in queryset.filter(state="open")
+            len(services.reminders_send(assessment_round=r)) for r in queryset.filter(state="open")
         )
         self.message_user(
             request,
@@ -127,7 +157,15 @@ class AssessmentRoundAdmin(admin.ModelAdmin):
 @admin.register(MeasureStatus)
 class MeasureStatusAdmin(SimpleHistoryAdmin):
     list_display = ["measure", "network", "year", "level", "updated_by", "updated_at"]
-    list_filter = ["round__programme", "round__year", "round__state", "network", "level"]
+    list_filter = [
+        ("round__programme", titled(_("ohjelma"), admin.RelatedFieldListFilter)),
+        ("round__year", titled(_("arviointivuosi"), admin.AllValuesFieldListFilter)),
+        ("round__state", titled(_("kierroksen tila"), admin.ChoicesFieldListFilter)),
+        # Only the networks in the rows the user may see: a contact person's own.
+        ("network", titled(_("verkosto"), admin.RelatedOnlyFieldListFilter)),
+        ("level", titled(_("arvioitu taso"), admin.RelatedFieldListFilter)),
+        "copied",
+    ]
     search_fields = ["measure__code", "measure__title", "note"]
     list_select_related = ["measure", "network", "round", "level", "updated_by"]
     history_list_display = ["level", "note"]
@@ -191,27 +229,10 @@ class MeasureStatusAdmin(SimpleHistoryAdmin):
     def assess_index_view(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        networks = (
-            Network.objects.all() if self._sees_all(request) else networks_of_user(request.user)
-        )
-        rounds = AssessmentRound.objects.open().select_related("programme")
-        rows = [
-            (assessment_round, network)
-            for assessment_round in rounds
-            for network in networks.filter(measures__programme=assessment_round.programme)
-            .annotate(
-                promoted=Count(
-                    "measures",
-                    filter=Q(measures__programme=assessment_round.programme),
-                    distinct=True,
-                )
-            )
-            .distinct()
-        ]
         context = {
             **self.admin_site.each_context(request),
             "title": _("Toimenpiteiden arviointi"),
-            "rows": rows,
+            "tasks": selectors.assessment_tasks(request.user),
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/programme/assess_index.html", context)
@@ -222,40 +243,74 @@ class MeasureStatusAdmin(SimpleHistoryAdmin):
         )
         network = get_object_or_404(Network, slug=network_slug)
         if not services.can_edit_statuses(request.user, assessment_round, network):
-            raise PermissionDenied
-        measures = list(
-            network.measures.filter(programme=assessment_round.programme).select_related("priority")
-        )
+            return self.assess_denied(request, assessment_round, network)
+        measures, current, previous, earlier = selectors.assess_screen(assessment_round, network)
         levels = assessment_round.programme.levels.order_by("rank")
-        existing = {s.measure_id: s for s in assessment_round.statuses.filter(network=network)}
-        formset = status_formset(measures, levels, existing, data=request.POST or None)
+        formset = status_formset(measures, levels, current, data=request.POST or None)
+        confirming = "confirm" in request.POST
         if request.method == "POST" and formset.is_valid():
             rows = [
                 (measure, form.cleaned_data["level"], form.cleaned_data["note"])
                 for measure, form in zip(measures, formset.forms, strict=True)
             ]
+            save = services.assessment_confirm if confirming else services.statuses_save
             try:
-                written = services.statuses_save(
+                written = save(
                     user=request.user, assessment_round=assessment_round, network=network, rows=rows
                 )
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:
-                messages.success(
-                    request,
-                    ngettext("%(n)d arvio tallennettu.", "%(n)d arviota tallennettu.", written)
-                    % {"n": written},
-                )
+                saved = ngettext(
+                    "%(n)d arvio tallennettu.", "%(n)d arviota tallennettu.", written
+                ) % {"n": written}
+                if confirming:
+                    saved += " " + _("Vuoden %(year)s arvio on vahvistettu. Kiitos!") % {
+                        "year": assessment_round.year
+                    }
+                messages.success(request, saved)
                 return redirect(request.path)
+        confirmation = assessment_round.confirmations.filter(network=network).first()
+        rows = [
+            selectors.AssessRow(m, form, current.get(m.pk), previous.get(m.pk))
+            for m, form in zip(measures, formset.forms, strict=False)
+        ]
         context = {
             **self.admin_site.each_context(request),
             "title": _("%(network)s: arviointi %(year)s")
             % {"network": network.name, "year": assessment_round.year},
             "network": network,
             "round": assessment_round,
+            "previous_round": earlier,
+            "confirmation": confirmation,
             "formset": formset,
-            "rows": list(zip(measures, formset.forms, strict=False)),
+            "rows": rows,
+            "copies": sum(1 for row in rows if row.unchecked_copy),
             "opts": self.model._meta,
             "index_url": reverse("admin:programme_measurestatus_assess_index"),
         }
         return TemplateResponse(request, "admin/programme/assess_form.html", context)
+
+    def assess_denied(self, request, assessment_round, network):
+        """The 403 of the assessment screen, in the admin's look, saying why and what to do."""
+        if not assessment_round.is_open:
+            reason = _(
+                "Vuoden %(year)s arviointikierros on suljettu, joten sen arvioita ei voi enää "
+                "muuttaa. Suljetun vuoden luvut on jäädytetty julkaistua katsausta varten."
+            ) % {"year": assessment_round.year}
+        else:
+            reason = _(
+                "Et ole verkoston %(network)s yhteyshenkilö, joten et voi arvioida sen "
+                "toimenpiteitä. Jos sinun kuuluisi olla, pyydä toimitusta liittämään sinut "
+                "verkostoon."
+            ) % {"network": network.name}
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Et voi muokata tätä arviota"),
+            "reason": reason,
+            "tasks": selectors.assessment_tasks(request.user),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(
+            request, "admin/programme/assess_denied.html", context, status=403
+        )
