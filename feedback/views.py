@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.views.generic import FormView, TemplateView
 from django_ratelimit.decorators import ratelimit
@@ -30,7 +31,7 @@ class IdeaFormView(FormView):
 
     def form_valid(self, form):
         if not form.is_spam:
-            idea_submit(form=form)
+            idea_submit(form=form, language=translation.get_language())
         return redirect("feedback:idea-thanks")
 
     def form_invalid(self, form):
@@ -51,6 +52,6 @@ class IdeaSummaryView(TemplateView):
         context = super().get_context_data(**kwargs)
         context["years"] = Idea.objects.summary_by_year()
         context["responses"] = Idea.objects.with_public_response().only(
-            "topic", "created", "state", "public_response"
+            "topic", "created", "state", "summary", "public_response"
         )[: self.responses_shown]
         return context
