@@ -1,4 +1,5 @@
 import uuid
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinLengthValidator
@@ -12,6 +13,8 @@ from networks.models import Network
 
 MESSAGE_MIN_LENGTH = 10
 MESSAGE_MAX_LENGTH = 4000
+# The same text from the same client within this window is one idea (back and send again).
+DUPLICATE_WINDOW = timedelta(minutes=30)
 
 
 class IdeaQuerySet(models.QuerySet):
@@ -95,6 +98,13 @@ class Idea(models.Model):
     )
     personal_data_purged_at = models.DateTimeField(
         _("henkilötiedot poistettu"), null=True, blank=True
+    )
+    client_hash = models.CharField(
+        _("lähettäjän tunniste (tiiviste)"),
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text=_("Tiiviste lähettäjän osoitteesta kaksoislähetysten tunnistamiseen."),
     )
     language = models.CharField(
         _("lähettäjän kieli"), max_length=10, default="fi", editable=False

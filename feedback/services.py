@@ -7,24 +7,42 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 
 from networks.mail import email_build, emails_send, site_url
 from networks.models import ContactPerson
 
-from .models import Idea
+from .models import DUPLICATE_WINDOW, Idea
 
 logger = logging.getLogger(__name__)
 
 
-def idea_submit(*, form, language=None):
-    """Store the idea once (a repeated submission token stores nothing), then notify editors
-    and, when they gave an email and consent, thank the sender in their own language."""
+def client_fingerprint(address):
+    """A keyed hash of the client's address: enough to spot a resend, never the address."""
+    return salted_hmac("feedback.idea-client", address, algorithm="sha256").hexdigest()
+
+
+def idea_submit(*, form, language=None, client=""):
+    """Store the idea once, then notify editors and, when they gave an email and consent,
+    thank the sender in their own language. A repeated submission token, or the same text
+    from the same client (`client`: the address, hashed here) within DUPLICATE_WINDOW,
+    stores nothing and returns None."""
     token = form.cleaned_data["submission_token"]
+    fingerprint = client_fingerprint(client) if client else ""
     with transaction.atomic():
         if Idea.objects.filter(submission_token=token).exists():
             return None
+        if fingerprint and (
+            Idea.objects.filter(
+                client_hash=fingerprint,
+                message=form.cleaned_data["message"],
+                created__gte=timezone.now() - DUPLICATE_WINDOW,
+            ).exists()
+        ):
+            return None
         idea = form.save(commit=False)
         idea.submission_token = token
+        idea.client_hash = fingerprint
         idea.language = language or settings.LANGUAGE_CODE
         idea.save()
     messages = []
@@ -94,5 +112,10 @@ def ideas_purge_personal_data(*, now=None, months=None, dry_run=False):
     if dry_run:
         return due.count()
     return due.update(
-        name="", email="", organisation="", consent_to_contact=False, personal_data_purged_at=now
+        name="",
+        email="",
+        organisation="",
+        consent_to_contact=False,
+        client_hash="",
+        personal_data_purged_at=now,
     )

@@ -91,11 +91,13 @@ def test_honeypot_is_silently_dropped(client):
 
 
 def test_rate_limit_gives_429_in_finnish(client):
-    for _ in range(5):
-        assert client.post(FORM, valid()).status_code == 302
-    response = client.post(FORM, valid())
+    for n in range(5):
+        assert client.post(FORM, valid(message=f"Idea numero {n}: lisää")).status_code == 302
+    response = client.post(FORM, valid(message="Kuudes idea, joka ei mahdu rajaan."))
     assert response.status_code == 429
-    assert "Liian monta lähetystä" in response.content.decode()
+    page = response.content.decode()
+    assert "Liian monta lähetystä" in page
+    assert "Kuudes idea, joka ei mahdu rajaan." in page  # the form again, text kept
     assert Idea.objects.count() == 5
 
 
