@@ -6,12 +6,13 @@ from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404
-from django.urls import reverse
+from django.shortcuts import get_object_or_404, render
+from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView, TemplateView
 
+from feedback.views import idea_form_again
 from networks.models import Event, Network
 
 from . import middleware, search
@@ -43,6 +44,22 @@ class PrivacyView(TemplateView):
 
 
 @never_cache
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: a styled Finnish page instead of Django's English one. A refused idea
+    comes back in its form with the text kept; other forms get an explanation and a way back."""
+    match = resolve_or_none(request.path_info)
+    if request.method == "POST" and match and match.view_name == "feedback:idea-form":
+        return idea_form_again(request, status=403, csrf_failed=True)
+    return render(request, "csrf_failure.html", {"back": request.path}, status=403)
+
+
+def resolve_or_none(path):
+    try:
+        return resolve(path)
+    except Resolver404:
+        return None
+
+
 def healthz(request):
     """503 only when the database is down: that instance cannot serve. A cache that is down
     answers 200 with "cache": "degraded" so the load balancer keeps the instance (pages are

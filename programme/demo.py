@@ -64,7 +64,13 @@ def load(stdout):
     measures = _load_measures(programme)
     _load_statuses(programme, measures, levels)
     if not AssessmentRound.objects.filter(programme=programme, year=2021).exists():
-        round_create(programme=programme, year=2021, opens=date(2021, 10, 1), copy_previous=True)
+        round_create(
+            programme=programme,
+            year=2021,
+            opens=date(2021, 10, 1),
+            closes=date(2021, 12, 15),
+            copy_previous=True,
+        )
     stdout.write(f"ohjelma: {len(measures)} toimenpidettä, arviot 2019–2020, 2021 avoinna")
 
 
