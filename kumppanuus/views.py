@@ -6,13 +6,16 @@ from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.generic import DetailView, ListView, TemplateView
 
-from networks.models import Event, Network
+from networks.models import Network
 
-from . import search
+from . import search, selectors
 from .models import AnnualReview, Highlight
 from .reviews import network_count_text, review_figures
 
@@ -24,9 +27,14 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["networks"] = Network.objects.active().order_by("kind", "order", "name")
-        context["upcoming_events"] = Event.objects.with_network().upcoming()[:5]
-        context["latest_review"] = AnnualReview.objects.published().order_by("-year").first()
+        home = selectors.home_page()
+        context.update(
+            home=home,
+            networks=Network.objects.active().order_by("kind", "order", "name"),
+            home_network_text=network_count_text(home.network_counts),
+            home_programme_title=_("Toimenpiteet tilan mukaan"),
+            home_trend_title=_("Samaa mieltä olleiden osuus vuosittain"),
+        )
         return context
 
 
@@ -93,6 +101,39 @@ def _group_highlights(highlights):
     for highlight in highlights:
         groups.setdefault(highlight.category, []).append(highlight)
     return [(labels[category], groups[category]) for category in labels if category in groups]
+
+
+FAVICON = settings.BASE_DIR / "static" / "img" / "favicon.ico"
+
+
+@cache_control(max_age=86400, public=True)
+def favicon_ico(request):
+    """/favicon.ico, which browsers and feed readers ask for at the root whatever the page says."""
+    return HttpResponse(FAVICON.read_bytes(), content_type="image/vnd.microsoft.icon")
+
+
+@cache_control(max_age=86400, public=True)
+def web_manifest(request):
+    """The web app manifest, with the icons' hashed static URLs."""
+    manifest = {
+        "name": _("Varsinais-Suomen kumppanuusfoorumi"),
+        "short_name": _("Kumppanuusfoorumi"),
+        "lang": get_language(),
+        "start_url": reverse("home"),
+        "display": "browser",
+        "background_color": "#ffffff",
+        "theme_color": "#00467f",
+        "icons": [
+            {"src": static("img/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": static("img/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+            {"src": static("img/favicon.svg"), "sizes": "any", "type": "image/svg+xml"},
+        ],
+    }
+    return JsonResponse(
+        manifest,
+        content_type="application/manifest+json",
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 def robots_txt(request):

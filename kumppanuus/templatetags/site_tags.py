@@ -63,6 +63,30 @@ def diverging_bar(distribution, title, chart_id):
     return {**charts.diverging_bar(shares, LIKERT_COLOURS), "title": title, "chart_id": chart_id}
 
 
+@register.inclusion_tag("includes/stacked_years.svg")
+def stacked_years(rows, title, chart_id):
+    """rows: (year, [(label, count, share, colour), …]) oldest first."""
+    return {**charts.stacked_years(rows), "title": title, "chart_id": chart_id}
+
+
+@register.inclusion_tag("includes/chart_legend.html")
+def chart_legend(rows):
+    """The colour key of a chart whose rows are (label, count, share, colour)."""
+    return {"items": [(row[0], row[3]) for row in rows]}
+
+
+@register.inclusion_tag("includes/chart_legend.html")
+def likert_legend(distribution):
+    """The colour key of a diverging bar: (label, count, share) rows in scale order."""
+    rows = zip(distribution, LIKERT_COLOURS, strict=False)
+    return {"items": [(row[0], colour) for row, colour in rows]}
+
+
+@register.simple_tag
+def trend_sentence(points):
+    return charts.trend_sentence(points)
+
+
 @register.simple_tag(takes_context=True)
 def language_versions(context):
     """(code, name in that language, URL of this page in it) for the switcher and hreflang."""
