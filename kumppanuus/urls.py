@@ -22,7 +22,10 @@ urlpatterns += i18n_patterns(
     path("manifest.webmanifest", views.web_manifest, name="web-manifest"),
     path(
         "saavutettavuusseloste/",
-        TemplateView.as_view(template_name="kumppanuus/accessibility.html"),
+        TemplateView.as_view(
+            template_name="kumppanuus/accessibility.html",
+            extra_context={"assessed_on": views.ACCESSIBILITY_ASSESSED_ON},
+        ),
         name="accessibility",
     ),
     path(

@@ -1,4 +1,5 @@
 import logging
+from datetime import date
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -20,6 +21,9 @@ from .models import AnnualReview, Highlight
 from .reviews import network_count_text, review_figures
 
 logger = logging.getLogger(__name__)
+
+# When the accessibility statement's self-assessment was last made (update with the statement).
+ACCESSIBILITY_ASSESSED_ON = date(2026, 11, 30)
 
 
 class HomeView(TemplateView):

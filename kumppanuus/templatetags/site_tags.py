@@ -3,7 +3,7 @@ from django.conf import settings
 from django.urls import translate_url
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language_info, gettext
+from django.utils.translation import get_language, get_language_info, gettext
 
 from kumppanuus import charts
 from kumppanuus.markdown import render_markdown
@@ -15,6 +15,21 @@ register = template.Library()
 @register.filter(name="markdown")
 def markdown_filter(text):
     return mark_safe(render_markdown(text))  # raw HTML is off in the renderer
+
+
+@register.simple_tag
+def fallback_lang(obj, field):
+    """' lang="fi"' when the page is in Swedish or English but `obj.field` shows Finnish: the
+    field has no text in the page's language and modeltranslation fell back to Finnish, or the
+    field is not translated at all (events). Screen readers then read it with Finnish rules and
+    the browser hyphenates it as Finnish. '' when the text is in the page's language."""
+    default = settings.MODELTRANSLATION_DEFAULT_LANGUAGE
+    language = (get_language() or default).split("-")[0]
+    if language == default or not getattr(obj, field, ""):
+        return ""
+    if getattr(obj, f"{field}_{language}", None):
+        return ""
+    return format_html(' lang="{}"', default)
 
 
 @register.filter
