@@ -180,6 +180,9 @@ class Event(models.Model):
     def __str__(self):
         return self.title
 
+    def get_absolute_url(self):
+        return reverse("networks:event-detail", kwargs={"pk": self.pk})
+
     def clean(self):
         if self.start and self.end and self.end < self.start:
             raise ValidationError(
@@ -190,6 +193,10 @@ class Event(models.Model):
                 {"place": _("Anna tapahtumapaikka tai merkitse tapahtuma verkkotapahtumaksi.")},
                 code="no_place",
             )
+
+    @property
+    def is_past(self):
+        return self.end < timezone.now()
 
     @property
     def location_label(self):
