@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
@@ -38,11 +38,14 @@ class ImportForm(forms.Form):
     )
 
 
+NETWORK_BLOCKS_SHOWN = 20
+
+
 @admin.register(Survey)
 class SurveyAdmin(admin.ModelAdmin):
     list_display = ["year", "title", "state", "results_published", "response_count", "import_link"]
     list_filter = ["state", "results_published"]
-    readonly_fields = ["state", "results_published"]
+    readonly_fields = ["state", "results_published", "answers_by_network"]
     inlines = [QuestionInline]
     actions = [
         "open_surveys",
@@ -58,6 +61,26 @@ class SurveyAdmin(admin.ModelAdmin):
     @admin.display(description=_("vastauksia"), ordering="n_responses")
     def response_count(self, survey):
         return survey.n_responses
+
+    @admin.display(description=_("verkkolomakkeen vastaukset osoitelohkoittain"))
+    def answers_by_network(self, survey):
+        """How many web answers came from each client network block: stuffing shows."""
+        if survey.pk is None:
+            return "–"
+        rows = (
+            survey.responses.exclude(client_network="")
+            .values_list("client_network")
+            .annotate(answers=Count("pk"))
+            .order_by("-answers", "client_network")[:NETWORK_BLOCKS_SHOWN]
+        )
+        if not rows:
+            return _("Ei verkkolomakkeen vastauksia.")
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            _("osoitelohko"),
+            _("vastauksia"),
+            format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", rows),
+        )
 
     @admin.display(description=_("tuonti"))
     def import_link(self, survey):
@@ -117,23 +140,25 @@ class SurveyAdmin(admin.ModelAdmin):
                 return
         self.message_user(request, done_message, messages.SUCCESS)
 
-    @admin.action(description=_("Avaa valitut kyselyt vastattaviksi"))
+    @admin.action(description=_("Avaa valitut kyselyt vastattaviksi"), permissions=["change"])
     def open_surveys(self, request, queryset):
         self._each(request, queryset, services.survey_open, _("Kyselyt avattu."))
 
-    @admin.action(description=_("Sulje valitut kyselyt"))
+    @admin.action(description=_("Sulje valitut kyselyt"), permissions=["change"])
     def close_surveys(self, request, queryset):
         self._each(request, queryset, services.survey_close, _("Kyselyt suljettu."))
 
-    @admin.action(description=_("Julkaise valittujen kyselyjen tulokset"))
+    @admin.action(description=_("Julkaise valittujen kyselyjen tulokset"), permissions=["change"])
     def publish_results(self, request, queryset):
         self._each(request, queryset, services.results_publish, _("Tulokset julkaistu."))
 
-    @admin.action(description=_("Peru tulosten julkaisu"))
+    @admin.action(description=_("Peru tulosten julkaisu"), permissions=["change"])
     def unpublish_results(self, request, queryset):
         self._each(request, queryset, services.results_unpublish, _("Julkaisu peruttu."))
 
-    @admin.action(description=_("Vie avoimet vastaukset (CSV, vain toimitukselle)"))
+    @admin.action(
+        description=_("Vie avoimet vastaukset (CSV, vain toimitukselle)"), permissions=["change"]
+    )
     def export_open_answers(self, request, queryset):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="avoimet-vastaukset.csv"'

@@ -193,6 +193,14 @@ class Response(models.Model):
     )
     source = models.CharField(_("lähde"), max_length=10, choices=Source.choices, default=Source.WEB)
     external_id = models.CharField(_("vastaajatunnus"), max_length=100, blank=True)
+    client_network = models.CharField(
+        _("lähettäjän verkko"),
+        max_length=49,
+        blank=True,
+        help_text=_(
+            "Verkkolomakkeen vastauksen lähettäjän osoitelohko (/24 tai /48), ei osoitetta."
+        ),
+    )
 
     class Meta:
         verbose_name = _("vastaus")

@@ -34,14 +34,18 @@ def survey_figures_store(*, survey):
 
 
 @transaction.atomic
-def response_submit(*, survey, form):
-    """Store one anonymous web response with its answers, all or nothing."""
+def response_submit(*, survey, form, client_network=""):
+    """Store one anonymous web response with its answers, all or nothing. `client_network`
+    is the sender's truncated address block (barometer.clientnet), never the address."""
     if not survey.accepts_answers():
         raise ValidationError(_("Kysely ei ole avoinna."), code="closed")
     answers = list(form.answers())
     organisation = next((value for q, value in answers if q.kind == Question.Kind.ORGANISATION), "")
     response = Response.objects.create(
-        survey=survey, organisation_type=organisation, source=Response.Source.WEB
+        survey=survey,
+        organisation_type=organisation,
+        source=Response.Source.WEB,
+        client_network=client_network,
     )
     Answer.objects.bulk_create(
         _answer(response, question, value)

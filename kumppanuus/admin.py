@@ -1,9 +1,13 @@
+from axes import admin as axes_admin
+from axes.handlers.proxy import AxesProxyHandler
+from axes.models import AccessAttempt
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
-from simple_history.admin import SimpleHistoryAdmin
+
+from programme.history_admin import RuledHistoryAdmin
 
 from . import services
 from .models import AnnualReview, Highlight, ReviewSection
@@ -24,7 +28,7 @@ class HighlightInline(admin.TabularInline):
 
 
 @admin.register(AnnualReview)
-class AnnualReviewAdmin(SimpleHistoryAdmin, TranslationAdmin):
+class AnnualReviewAdmin(RuledHistoryAdmin, TranslationAdmin):
     list_display = ["year", "title", "state", "published_at", "assessment_round", "survey"]
     list_filter = ["state"]
     search_fields = ["title", "lead"]
@@ -60,7 +64,7 @@ class AnnualReviewAdmin(SimpleHistoryAdmin, TranslationAdmin):
             obj.state, obj.published_at, obj.figures = AnnualReview.State.DRAFT, None, None
         super().save_model(request, obj, form, change)
 
-    @admin.action(description=_("Julkaise valitut katsaukset"))
+    @admin.action(description=_("Julkaise valitut katsaukset"), permissions=["change"])
     def publish(self, request, queryset):
         """First a page naming what will be frozen, with the figures; publish on confirming."""
         reviews = list(queryset.select_related("assessment_round", "survey"))
@@ -92,7 +96,7 @@ class AnnualReviewAdmin(SimpleHistoryAdmin, TranslationAdmin):
                 self.message_user(request, _("Julkaistu: %(title)s") % {"title": review.title})
         return None
 
-    @admin.action(description=_("Peru valittujen katsausten julkaisu"))
+    @admin.action(description=_("Peru valittujen katsausten julkaisu"), permissions=["change"])
     def unpublish(self, request, queryset):
         for review in queryset:
             try:
@@ -101,3 +105,19 @@ class AnnualReviewAdmin(SimpleHistoryAdmin, TranslationAdmin):
                 self.message_user(request, str(error), messages.ERROR)
                 return
         self.message_user(request, _("Julkaisu peruttu."), messages.SUCCESS)
+
+
+class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
+    """axes' own admin, whose cleanup action answered 500: it reads request attributes that
+    only a login attempt sets."""
+
+    @admin.action(
+        description=axes_admin.AccessAttemptAdmin.cleanup_expired_attempts.short_description
+    )
+    def cleanup_expired_attempts(self, request, queryset):
+        AxesProxyHandler.update_request(request)
+        return super().cleanup_expired_attempts(request, queryset)
+
+
+admin.site.unregister(AccessAttempt)
+admin.site.register(AccessAttempt, AccessAttemptAdmin)
