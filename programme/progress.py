@@ -69,6 +69,15 @@ class RoundFigures:
 
 
 def round_figures(assessment_round):
+    """The round's figures: a closed round's stored ones (1 query), an open round's computed.
+
+    Every page reads figures through here; only round_figures_compute aggregates the data."""
+    if not assessment_round.is_open and assessment_round.figures:
+        return round_figures_from_data(assessment_round, assessment_round.figures)
+    return round_figures_compute(assessment_round)
+
+
+def round_figures_compute(assessment_round):
     """Count and share per level, and the share at least at the second step (3 queries)."""
     counts = dict(
         measures_with_headline(assessment_round)
