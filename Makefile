@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# Links in emails and feeds follow PORT unless SITE_URL is set (environment or .env).
+RUN_SITE_URL := $(or $(SITE_URL),$(shell sed -n 's/^SITE_URL=//p' .env 2>/dev/null),http://127.0.0.1:$(PORT))
 INSTALLED := $(VENV)/.installed
 
 # Test runs are production-like (DEBUG off) with a throwaway key.
@@ -34,8 +36,8 @@ lock: install
 run: install
 	DEBUG=True $(PY) manage.py migrate --noinput
 	DEBUG=True $(PY) manage.py update_translation_fields -v0
-	DEBUG=True $(PY) manage.py load_demo
-	DEBUG=True $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	DEBUG=True SITE_URL=$(RUN_SITE_URL) $(PY) manage.py load_demo
+	DEBUG=True SITE_URL=$(RUN_SITE_URL) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
 	$(VENV)/bin/ruff check .

@@ -51,8 +51,12 @@ def _load_reviews():
         review, created = AnnualReview.objects.get_or_create(
             year=data["year"],
             defaults={
-                "title": data["title"],
-                "lead": data["lead"],
+                "title_fi": data["title"],
+                "title_sv": data.get("title_sv", ""),
+                "title_en": data.get("title_en", ""),
+                "lead_fi": data["lead"],
+                "lead_sv": data.get("lead_sv", ""),
+                "lead_en": data.get("lead_en", ""),
                 "published_at": _year_end(data["year"]) if data["state"] == "published" else None,
                 "assessment_round": AssessmentRound.objects.filter(year=data["round"]).first(),
                 "survey": Survey.objects.filter(year=data["survey"]).first(),

@@ -278,6 +278,13 @@ class MeasureStatus(models.Model):
         related_name="+",
     )
     updated_at = models.DateTimeField(_("päivitetty"), auto_now=True)
+    copied = models.BooleanField(
+        _("kopioitu edellisestä vuodesta"),
+        default=False,
+        help_text=_(
+            "Tila on kopioitu edellisen vuoden arviosta, eikä kukaan ole vielä tarkistanut sitä."
+        ),
+    )
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     objects = MeasureStatusQuerySet.as_manager()
@@ -314,3 +321,45 @@ class MeasureStatus(models.Model):
             errors["network"] = _("Verkosto ei edistä tätä toimenpidettä.")
         if errors:
             raise ValidationError(errors)
+
+
+class AssessmentConfirmation(models.Model):
+    """A contact person's word that a network's whole year is assessed (copies are not)."""
+
+    round = models.ForeignKey(
+        AssessmentRound,
+        verbose_name=_("arviointikierros"),
+        on_delete=models.CASCADE,
+        related_name="confirmations",
+    )
+    network = models.ForeignKey(
+        Network,
+        verbose_name=_("verkosto"),
+        on_delete=models.CASCADE,
+        related_name="assessment_confirmations",
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("vahvistaja"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField(_("vahvistettu"))
+
+    class Meta:
+        verbose_name = _("arvion vahvistus")
+        verbose_name_plural = _("arvioiden vahvistukset")
+        ordering = ["round", "network"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "network"], name="confirmation_once_per_round"
+            )
+        ]
+
+    def __str__(self):
+        return _("%(network)s vahvisti vuoden %(year)s") % {
+            "network": self.network,
+            "year": self.round.year,
+        }

@@ -7,13 +7,13 @@ Every function here makes a fixed number of queries, whatever the number of stat
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from networks.models import Network
 
-from .models import AssessmentRound, Measure, MeasureStatus
+from .models import AssessmentConfirmation, AssessmentRound, Measure, MeasureStatus
 
 
 def share(part, whole):
@@ -204,28 +204,40 @@ def percent_text(value):
 
 
 def network_completion(assessment_round):
-    """Per network promoting the round's measures: how many it promotes and has assessed."""
+    """Per network promoting the round's measures: how many it promotes, has rows for, how
+    many of those rows are unchecked copies of last year, and whether it confirmed the year."""
     programme_id = assessment_round.programme_id
-    assessed = (
-        MeasureStatus.objects.filter(
-            round=assessment_round, network=OuterRef("pk"), measure__networks=OuterRef("pk")
-        )
-        .order_by()
-        .values("network")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
+    rows = MeasureStatus.objects.filter(
+        round=assessment_round, network=OuterRef("pk"), measure__networks=OuterRef("pk")
+    ).order_by()
+
+    def count(queryset):
+        counted = queryset.values("network").annotate(n=Count("pk")).values("n")
+        return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
     return (
         Network.objects.filter(measures__programme_id=programme_id)
         .annotate(
             promoted=Count(
                 "measures", filter=Q(measures__programme_id=programme_id), distinct=True
             ),
-            assessed=Coalesce(Subquery(assessed, output_field=IntegerField()), 0),
+            assessed=count(rows),
+            copied=count(rows.filter(copied=True)),
+            confirmed=Exists(
+                AssessmentConfirmation.objects.filter(
+                    round=assessment_round, network=OuterRef("pk")
+                )
+            ),
         )
         .order_by("order", "name")
         .distinct()
     )
+
+
+def unconfirmed_networks(assessment_round):
+    """The networks that have not confirmed the round's assessment (the one rule for
+    reminders, the missing list and closing)."""
+    return [n for n in network_completion(assessment_round) if not n.confirmed]
 
 
 def headline_history(measure):

@@ -10,6 +10,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from networks.models import Network
 
+from .history import programme_history
 from .models import AssessmentRound, Measure, MeasureStatus, Priority, Programme
 from .progress import (
     chart_rows,
@@ -86,6 +87,8 @@ class ProgrammeView(ClosedRoundMixin, TemplateView):
             measures=measures,
             figures_chart_rows=chart_rows(figures),
             chart_title=_("Toimenpiteet tilan mukaan %(year)s") % {"year": self.round.year},
+            history=programme_history(self.round),
+            history_title=_("Toimenpiteiden osuudet tilan mukaan vuosittain"),
         )
         return context
 
