@@ -35,6 +35,7 @@ lock: install
 
 run: install
 	DEBUG=True $(PY) manage.py migrate --noinput
+	DEBUG=True $(PY) manage.py createcachetable
 	DEBUG=True $(PY) manage.py update_translation_fields -v0
 	DEBUG=True SITE_URL=$(RUN_SITE_URL) $(PY) manage.py load_demo
 	DEBUG=True SITE_URL=$(RUN_SITE_URL) $(PY) manage.py runserver 127.0.0.1:$(PORT)
