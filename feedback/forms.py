@@ -3,6 +3,7 @@ import uuid
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout, Submit
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .models import MESSAGE_MAX_LENGTH, MESSAGE_MIN_LENGTH, Idea
@@ -38,8 +39,11 @@ class IdeaForm(forms.ModelForm):
             "consent_to_contact": _("Minuun saa ottaa yhteyttä ideaani liittyen"),
         }
         help_texts = {
-            "message": _("Vähintään %(min)s ja enintään %(max)s merkkiä.")
-            % {"min": MESSAGE_MIN_LENGTH, "max": MESSAGE_MAX_LENGTH},
+            "message": format_lazy(
+                _("Vähintään {min} ja enintään {max} merkkiä."),
+                min=MESSAGE_MIN_LENGTH,
+                max=MESSAGE_MAX_LENGTH,
+            ),
             "email": _("Jos haluat vastauksen, anna sähköpostiosoite ja lupa ottaa yhteyttä."),
         }
         widgets = {"topic": forms.RadioSelect, "message": forms.Textarea(attrs={"rows": 6})}
