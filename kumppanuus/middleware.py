@@ -17,13 +17,24 @@ logger = logging.getLogger(__name__)
 
 
 def client_ip(request):
-    """The address our one trusted proxy saw (the last X-Forwarded-For entry), else the peer's.
-    A malformed header never breaks the request: it falls back to REMOTE_ADDR."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+    """The client's address: the one rule for every rate limit, the admin lockout (axes) and
+    the barometer's per-network counts (all reach it through settings.CLIENT_IP_CALLABLE).
+
+    With TRUSTED_PROXY_COUNT = 0 the socket address; with N > 0 the Nth X-Forwarded-For
+    entry from the right (each trusted proxy appends the address it saw). A missing, short
+    or malformed header falls back to the socket address: a client cannot choose its own.
+    """
+    remote = request.META.get("REMOTE_ADDR") or "0.0.0.0"
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies <= 0:
+        return remote
+    entries = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+    if len(entries) < proxies:
+        return remote
     try:
-        return str(ipaddress.ip_address(forwarded))
+        return str(ipaddress.ip_address(entries[-proxies].strip()))
     except ValueError:
-        return request.META.get("REMOTE_ADDR") or "0.0.0.0"
+        return remote
 
 
 class RequestLogMiddleware:

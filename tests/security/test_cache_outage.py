@@ -31,13 +31,13 @@ def silent_redis():
 
 
 def _redis_cache(settings, port):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "kumppanuus.cache_backends.FailSafeRedisCache",
-            "LOCATION": f"redis://127.0.0.1:{port}/0",
-            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-        }
+    """CACHE_URL=redis://…: the pages and the rate-limit counters both live in that Redis."""
+    redis = {
+        "BACKEND": "kumppanuus.cache_backends.FailSafeRedisCache",
+        "LOCATION": f"redis://127.0.0.1:{port}/0",
+        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
     }
+    settings.CACHES = {"default": redis, "ratelimit": redis}
     settings.PAGE_CACHE_SECONDS = 300
     cache_backends._down_until.clear()
 
