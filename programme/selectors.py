@@ -66,10 +66,7 @@ def assess_screen(assessment_round, network):
     }
     earlier = previous_round(assessment_round)
     previous = (
-        {
-            s.measure_id: s
-            for s in earlier.statuses.filter(network=network).select_related("level")
-        }
+        {s.measure_id: s for s in earlier.statuses.filter(network=network).select_related("level")}
         if earlier
         else {}
     )
