@@ -107,11 +107,13 @@ EXPECTED = {
     **model("axes.accessfailurelog", editor=DENY, add=NOBODY),
     # Editors' content.
     **model("networks.theme"),
-    **model("networks.network", contacts="view"),
+    # A network or measure with closed rounds' statuses cannot be deleted: deleting them
+    # would change published figures (programme.rules.can_delete_status).
+    **model("networks.network", contacts="view", delete=row(editor=READ, superuser=READ)),
     **model("networks.contactperson"),
     **model("networks.event", contacts="view"),
     **model("programme.programme", contacts="view"),
-    **model("programme.measure", contacts="view"),
+    **model("programme.measure", contacts="view", delete=row(editor=READ, superuser=READ)),
     **model("barometer.statement"),
     **model(
         "barometer.survey",
@@ -194,10 +196,10 @@ EXPECTED = {
     # The admin site's own URLs.
     ("site", "index"): LOGGED_IN,
     ("site", "login"): row(ALLOW, anonymous=ALLOW),
-    ("site", "logout"): row(ALLOW, anonymous={"GET": DENY, "POST": ALLOW}),
+    ("site", "logout"): row(ALLOW, anonymous=ALLOW),  # only back to the index
     ("site", "password_change"): LOGGED_IN,
-    ("site", "password_change_done"): LOGGED_IN,
-    ("site", "jsi18n"): LOGGED_IN,
+    ("site", "password_change_done"): row(READ, editor=READ, superuser=READ),
+    ("site", "jsi18n"): row(READ, editor=READ, superuser=READ),
     ("site", "view_on_site"): LOGGED_IN,
     ("site", "catch_all"): row(DENY, editor=DENY, superuser=DENY),
     ("site", "app_list:auth"): SUPERUSERS,
