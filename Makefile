@@ -23,6 +23,7 @@ $(INSTALLED): pyproject.toml | $(PY)
 
 run: install
 	DEBUG=True $(PY) manage.py migrate --noinput
+	DEBUG=True $(PY) manage.py createcachetable
 	DEBUG=True $(PY) manage.py update_translation_fields -v0
 	DEBUG=True $(PY) manage.py load_demo
 	DEBUG=True $(PY) manage.py runserver 127.0.0.1:$(PORT)
