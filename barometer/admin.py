@@ -102,7 +102,7 @@ class SurveyAdmin(admin.ModelAdmin):
             raise PermissionDenied
         survey = get_object_or_404(Survey, pk=survey_id)
         form = ImportForm(request.POST or None, request.FILES or None)
-        errors = None
+        errors = frozen = None
         if request.method == "POST" and form.is_valid():
             try:
                 summary = survey_import_csv(
@@ -110,6 +110,8 @@ class SurveyAdmin(admin.ModelAdmin):
                 )
             except ImportRefused as refused:
                 errors = refused
+            except services.SurveyFrozen as refusal:
+                frozen = refusal
             else:
                 messages.success(
                     request,
@@ -123,9 +125,10 @@ class SurveyAdmin(admin.ModelAdmin):
             "survey": survey,
             "form": form,
             "refused": errors,
+            "frozen": survey.frozen_by_review and services.survey_frozen_message(survey),
             "opts": self.model._meta,
         }
-        status = 400 if errors else 200
+        status = 409 if frozen else 400 if errors else 200
         return TemplateResponse(request, "admin/barometer/import.html", context, status=status)
 
     def _each(self, request, queryset, service, done_message):

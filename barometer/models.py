@@ -71,6 +71,20 @@ class Survey(models.Model):
     responses_imported_at = models.DateTimeField(
         _("vastauksia tuotu viimeksi"), null=True, blank=True, editable=False
     )
+    figures = models.JSONField(
+        _("tallennetut tulokset"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Suljetun kyselyn tulokset, laskettu kerran sulkemisen yhteydessä."),
+    )
+    frozen_by_review = models.CharField(
+        _("jäädyttävä vuosikatsaus"),
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text=_("Julkaistu vuosikatsaus, joka käyttää kyselyn tuloksia."),
+    )
 
     objects = SurveyQuerySet.as_manager()
 

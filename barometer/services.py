@@ -5,6 +5,32 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .models import DONT_KNOW, Answer, Question, Response, Survey
+from .results import survey_results_data
+
+
+class SurveyFrozen(ValidationError):
+    """The survey's results are shown by a published review: nothing may change them."""
+
+
+def survey_frozen_message(survey):
+    return _(
+        "Kyselyyn %(year)s ei voi tuoda vastauksia eikä sitä voi avata: julkaistu "
+        "vuosikatsaus ”%(review)s” käyttää sen tuloksia. Toimitus voi ensin perua "
+        "katsauksen julkaisun."
+    ) % {"year": survey.year, "review": survey.frozen_by_review}
+
+
+def survey_ensure_not_frozen(survey):
+    """Refuse any change to the answers of a survey that a published review uses."""
+    survey.refresh_from_db(fields=["frozen_by_review"])
+    if survey.frozen_by_review:
+        raise SurveyFrozen(survey_frozen_message(survey), code="frozen")
+
+
+def survey_figures_store(*, survey):
+    """Compute and store a closed survey's results once (closing and importing call this)."""
+    survey.figures = survey_results_data(survey) if survey.state == Survey.State.CLOSED else None
+    survey.save(update_fields=["figures"])
 
 
 @transaction.atomic
@@ -38,14 +64,18 @@ def _answer(response, question, value):
 
 
 def survey_open(*, survey):
+    survey_ensure_not_frozen(survey)
     survey.state = Survey.State.OPEN
     survey.results_published = False
-    survey.save(update_fields=["state", "results_published"])
+    survey.figures = None
+    survey.save(update_fields=["state", "results_published", "figures"])
 
 
+@transaction.atomic
 def survey_close(*, survey):
     survey.state = Survey.State.CLOSED
     survey.save(update_fields=["state"])
+    survey_figures_store(survey=survey)
 
 
 def results_publish(*, survey):
@@ -53,8 +83,11 @@ def results_publish(*, survey):
         raise ValidationError(_("Tulokset voi julkaista vasta, kun kysely on suljettu."))
     survey.results_published = True
     survey.save(update_fields=["results_published"])
+    if not survey.figures:
+        survey_figures_store(survey=survey)
 
 
 def results_unpublish(*, survey):
+    survey_ensure_not_frozen(survey)
     survey.results_published = False
     survey.save(update_fields=["results_published"])

@@ -14,7 +14,8 @@ from django_ratelimit.decorators import ratelimit
 from .clientnet import client_network, survey_rate
 from .forms import SurveyAnswerForm
 from .models import Statement, Survey
-from .results import survey_results, trends
+from .results import trends
+from .selectors import survey_results_for
 from .services import response_submit
 
 ANSWERED_COOKIE = "barometri_vastattu"
@@ -48,7 +49,7 @@ class SurveyResultsView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         survey = get_object_or_404(Survey.objects.published(), year=self.kwargs["year"])
-        context.update(survey=survey, results=survey_results(survey))
+        context.update(survey=survey, results=survey_results_for(survey))
         return context
 
 

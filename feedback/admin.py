@@ -19,10 +19,31 @@ class ForwardForm(forms.Form):
     network = forms.ModelChoiceField(label=_("Verkosto"), queryset=Network.objects.active())
 
 
+class YearFilter(admin.SimpleListFilter):
+    title = _("saapumisvuosi")
+    parameter_name = "vuosi"
+
+    def lookups(self, request, model_admin):
+        years = model_admin.get_queryset(request).dates("created", "year", order="DESC")
+        return [(str(day.year), str(day.year)) for day in years]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(created__year=int(self.value()))
+        return queryset
+
+
 @admin.register(Idea)
 class IdeaAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "topic", "state", "created", "forwarded_to", "has_public_response"]
-    list_filter = ["state", "topic", "forwarded_to"]
+    list_display = [
+        "beginning",
+        "topic",
+        "state",
+        "forwarded_to",
+        "created",
+        "has_public_response",
+    ]
+    list_filter = ["state", YearFilter, "topic", "forwarded_to"]
     search_fields = ["message", "staff_note", "public_response"]
     date_hierarchy = "created"
     list_select_related = ["forwarded_to"]
@@ -43,7 +64,13 @@ class IdeaAdmin(admin.ModelAdmin):
             return (
                 base
                 + PERSONAL_FIELDS
-                + ["staff_note", "network_note", "public_response", "personal_data_purged_at"]
+                + [
+                    "staff_note",
+                    "network_note",
+                    "summary",
+                    "public_response",
+                    "personal_data_purged_at",
+                ]
             )
         return base + ["network_note"]
 
@@ -71,6 +98,10 @@ class IdeaAdmin(admin.ModelAdmin):
         if not self.is_editor(request):
             actions.pop("forward_to_network", None)
         return actions
+
+    @admin.display(description=_("idea"), ordering="-created")
+    def beginning(self, idea):
+        return idea.excerpt
 
     @admin.display(boolean=True, description=_("julkinen vastaus"))
     def has_public_response(self, idea):

@@ -1,7 +1,8 @@
 """The rate-limit counters' store, shared by every worker and instance.
 
-Two cache backends for CACHES["ratelimit"] (settings.RATELIMIT_CACHE_URL): Django's
-database cache with an atomic increment (the default), and Redis. Either one fails open: a
+The database backend for CACHES["ratelimit"] (settings.RATELIMIT_CACHE_URL), Django's
+database cache with an atomic increment (the default); Redis is cache_backends'
+FailSafeRedisCache. Either one fails open: a
 store error is logged as a warning and the request is let through (django-ratelimit's
 RATELIMIT_FAIL_OPEN), so an outage of the store never takes the forms down.
 """
@@ -12,7 +13,6 @@ import pickle
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.db import DatabaseCache as DjangoDatabaseCache
-from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.db import connections, router, transaction
 
 logger = logging.getLogger(__name__)
@@ -63,7 +63,3 @@ class DatabaseCache(FailOpen, DjangoDatabaseCache):
             pickled = base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
             cursor.execute(f"UPDATE {table} SET value = %s WHERE cache_key = %s", [pickled, key])
         return value
-
-
-class RedisCache(FailOpen, DjangoRedisCache):
-    pass

@@ -21,6 +21,8 @@ env = environ.Env(
     DATABASE_URL=(str, f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
     EMAIL_URL=(str, "consolemail://"),
     CACHE_URL=(str, "locmemcache://"),
+    CACHE_SOCKET_TIMEOUT=(float, 0.2),
+    CACHE_RETRY_SECONDS=(float, 5.0),
     DEFAULT_FROM_EMAIL=(str, "kumppanuusfoorumi@varsinais-suomi.fi"),
     FEEDBACK_NOTIFY_EMAILS=(list, []),
     FEEDBACK_RETENTION_MONTHS=(int, 24),
@@ -90,6 +92,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "kumppanuus.middleware.OddInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "kumppanuus.cache.PageCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -130,6 +133,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL")}
+# A Redis that is down or slow must not take the site down (kumppanuus/cache_backends.py):
+# short socket timeouts, errors answered as cache misses, Redis left alone for a few seconds
+# after an error.
+CACHE_RETRY_SECONDS = env("CACHE_RETRY_SECONDS")
 # Rate-limit counters live where every worker and instance sees them: Redis when CACHE_URL
 # is Redis, else the database (table made by `manage.py createcachetable`). Either fails open
 # with a logged warning when the store is down (kumppanuus/ratelimit_cache.py).
@@ -141,10 +148,14 @@ RATELIMIT_CACHE_URL = env("RATELIMIT_CACHE_URL") or (
 CACHES["ratelimit"] = environ.Env.cache_url_config(RATELIMIT_CACHE_URL)
 CACHES["ratelimit"]["BACKEND"] = {
     "django.core.cache.backends.db.DatabaseCache": "kumppanuus.ratelimit_cache.DatabaseCache",
-    "django.core.cache.backends.redis.RedisCache": "kumppanuus.ratelimit_cache.RedisCache",
 }.get(CACHES["ratelimit"]["BACKEND"], CACHES["ratelimit"]["BACKEND"])
 RATELIMIT_USE_CACHE = "ratelimit"
 RATELIMIT_FAIL_OPEN = True
+for _cache in CACHES.values():
+    if _cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        _cache["BACKEND"] = "kumppanuus.cache_backends.FailSafeRedisCache"
+        for option in ("socket_connect_timeout", "socket_timeout"):
+            _cache.setdefault("OPTIONS", {}).setdefault(option, env("CACHE_SOCKET_TIMEOUT"))
 
 # EMAIL_URL expands to EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, … (django-environ's pattern).
 vars().update(env.email_url("EMAIL_URL"))
@@ -211,6 +222,7 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "kumppanuus.views.csrf_failure"
 CSRF_COOKIE_HTTPONLY = True
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
