@@ -27,6 +27,14 @@ TARGETS = {
         "not_forwarded": {"forwarded_to__isnull": True},
     },
     "auth.user": {"contact_a": {"username": "yhteyshenkilo"}},
+    "networks.event": {
+        "A": {"network__slug": "matkailu"},
+        "B": {"network__slug": "kulttuuri"},
+        "other": {"network__slug": "ymparisto"},
+    },
+    # rows with closed rounds' statuses behind them
+    "networks.network": {"with_closed_statuses": {"slug": "matkailu"}},
+    "programme.measure": {"with_closed_statuses": {"statuses__round__year": 2020}},
 }
 
 # Arguments of custom admin URLs, per target: {label: {kind: {target: kwargs(targets)}}}.
@@ -111,10 +119,21 @@ EXPECTED = {
     # would change published figures (programme.rules.can_delete_status).
     **model("networks.network", contacts="view", delete=row(editor=READ, superuser=READ)),
     **model("networks.contactperson"),
-    **model("networks.event", contacts="view"),
-    **model("programme.programme", contacts="view"),
+    # Contact persons add and edit their own networks' events (networks.admin: can_edit_event).
+    **model(
+        "networks.event",
+        changelist=LOGGED_IN,
+        add=LOGGED_IN,
+        change=row({"A": ALLOW, "*": DENY}, {"B": ALLOW, "*": DENY}),
+        delete=row({"A": ALLOW, "*": DENY}, {"B": ALLOW, "*": DENY}),
+        history=row({"A": ALLOW, "*": DENY}, {"B": ALLOW, "*": DENY}),
+        extra={"action:delete_selected": LOGGED_IN},
+    ),
+    # Deleting refused while rows depend on it (protected scale levels, closed rounds'
+    # statuses, a review's round, a survey's statements): the page says why, nothing changes.
+    **model("programme.programme", contacts="view", delete=row(editor=READ, superuser=READ)),
     **model("programme.measure", contacts="view", delete=row(editor=READ, superuser=READ)),
-    **model("barometer.statement"),
+    **model("barometer.statement", delete=row(editor=READ, superuser=READ)),
     **model(
         "barometer.survey",
         extra={
@@ -150,6 +169,7 @@ EXPECTED = {
     **model(
         "programme.assessmentround",
         contacts="view",
+        delete=row(editor=READ, superuser=READ),
         extra={
             "action:open_rounds": EDITORS,
             "action:close_rounds": EDITORS,

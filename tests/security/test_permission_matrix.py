@@ -81,6 +81,8 @@ def probe_once(client, probe, method):
             changed = method == "POST" and fingerprint(probe.models) != before or bool(mail.outbox)
             if changed and result == "deny":
                 result = "allow"  # e.g. a deletion that then redirects to the index: it happened
+            if probe.kind == "delete" and method == "POST" and response.status_code == 200:
+                result = "allow" if changed else "deny"  # the page again: "cannot delete"
         transaction.set_rollback(True)
     return result, changed
 

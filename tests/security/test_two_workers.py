@@ -64,7 +64,11 @@ def test_idea_limit_holds_across_two_gunicorn_workers(tmp_path):
         "LOG_LEVEL": "WARNING",
     }
     manage = [sys.executable, "manage.py"]
-    for command in (["migrate", "--noinput", "-v0"], ["createcachetable"]):
+    for command in (
+        ["migrate", "--noinput", "-v0"],
+        ["createcachetable"],
+        ["collectstatic", "--noinput", "-v0"],
+    ):
         subprocess.run(manage + command, cwd=ROOT, env=env, check=True)
     with gunicorn(env, workers=2) as base:
         statuses = [post_idea(base) for _ in range(10)]
