@@ -1,7 +1,6 @@
 """Issue 11 item 7, proved from outside: under gunicorn with 2 workers the idea form's limit of
 5 per client holds (it let 10 through when each worker counted in its own memory)."""
 
-import http.cookiejar
 import os
 import re
 import subprocess
@@ -22,24 +21,29 @@ pytestmark = pytest.mark.server
 
 
 def post_idea(base):
-    """One POST from a fresh browser (new cookies, new CSRF token)."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect())
-    form = opener.open(base + "/kehittamisideat/", timeout=10).read().decode()
+    """One POST from a fresh browser (new CSRF cookie and token), as through a TLS proxy."""
+    https = {"X-Forwarded-Proto": "https"}
+    opener = urllib.request.build_opener(NoRedirect())
+    with opener.open(urllib.request.Request(base + "/kehittamisideat/", headers=https)) as page:
+        form = page.read().decode()
+        cookie = "; ".join(
+            value.split(";")[0] for value in page.headers.get_all("Set-Cookie") or []
+        )
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    idea = str(uuid.uuid4())
     data = urllib.parse.urlencode(
         {
             "csrfmiddlewaretoken": token,
             "topic": "muu",
-            "message": "Kahden työprosessin testi.",
-            "submission_token": str(uuid.uuid4()),
+            "message": f"Kahden työprosessin testi {idea}",
+            "submission_token": idea,
         }
     ).encode()
-    request = urllib.request.Request(
-        base + "/kehittamisideat/", data=data, headers={"Referer": base + "/kehittamisideat/"}
-    )
+    headers = {**https, "Cookie": cookie, "Referer": base.replace("http:", "https:") + "/"}
+    request = urllib.request.Request(base + "/kehittamisideat/", data=data, headers=headers)
     try:
-        return opener.open(request, timeout=10).status
+        with opener.open(request, timeout=10) as response:
+            return response.status
     except urllib.error.HTTPError as error:
         return error.code
 
