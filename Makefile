@@ -24,8 +24,10 @@ $(INSTALLED): requirements-dev.txt | $(PY)
 	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $(INSTALLED)
 
+# Keeps the versions already locked unless pyproject.toml needs others;
+# `make lock LOCK_ARGS=--upgrade` moves everything to the newest allowed.
 LOCK := $(VENV)/bin/uv pip compile pyproject.toml --quiet --generate-hashes --universal \
-	--python-version 3.11 --custom-compile-command "make lock"
+	--python-version 3.11 --custom-compile-command "make lock" $(LOCK_ARGS)
 
 lock: install
 	$(LOCK) -o requirements.txt
