@@ -27,6 +27,14 @@ TARGETS = {
         "not_forwarded": {"forwarded_to__isnull": True},
     },
     "auth.user": {"contact_a": {"username": "yhteyshenkilo"}},
+    "networks.event": {
+        "A": {"network__slug": "matkailu"},
+        "B": {"network__slug": "kulttuuri"},
+        "other": {"network__slug": "ymparisto"},
+    },
+    # rows with closed rounds' statuses behind them
+    "networks.network": {"with_closed_statuses": {"slug": "matkailu"}},
+    "programme.measure": {"with_closed_statuses": {"statuses__round__year": 2020}},
 }
 
 # Arguments of custom admin URLs, per target: {label: {kind: {target: kwargs(targets)}}}.
@@ -107,12 +115,25 @@ EXPECTED = {
     **model("axes.accessfailurelog", editor=DENY, add=NOBODY),
     # Editors' content.
     **model("networks.theme"),
-    **model("networks.network", contacts="view"),
+    # A network or measure with closed rounds' statuses cannot be deleted: deleting them
+    # would change published figures (programme.rules.can_delete_status).
+    **model("networks.network", contacts="view", delete=row(editor=READ, superuser=READ)),
     **model("networks.contactperson"),
-    **model("networks.event", contacts="view"),
-    **model("programme.programme", contacts="view"),
-    **model("programme.measure", contacts="view"),
-    **model("barometer.statement"),
+    # Contact persons add and edit their own networks' events (networks.admin: can_edit_event).
+    **model(
+        "networks.event",
+        changelist=LOGGED_IN,
+        add=LOGGED_IN,
+        change=row({"A": ALLOW, "*": DENY}, {"B": ALLOW, "*": DENY}),
+        delete=row({"A": ALLOW, "*": DENY}, {"B": ALLOW, "*": DENY}),
+        history=row({"A": ALLOW, "*": DENY}, {"B": ALLOW, "*": DENY}),
+        extra={"action:delete_selected": LOGGED_IN},
+    ),
+    # Deleting refused while rows depend on it (protected scale levels, closed rounds'
+    # statuses, a review's round, a survey's statements): the page says why, nothing changes.
+    **model("programme.programme", contacts="view", delete=row(editor=READ, superuser=READ)),
+    **model("programme.measure", contacts="view", delete=row(editor=READ, superuser=READ)),
+    **model("barometer.statement", delete=row(editor=READ, superuser=READ)),
     **model(
         "barometer.survey",
         extra={
@@ -148,6 +169,7 @@ EXPECTED = {
     **model(
         "programme.assessmentround",
         contacts="view",
+        delete=row(editor=READ, superuser=READ),
         extra={
             "action:open_rounds": EDITORS,
             "action:close_rounds": EDITORS,
@@ -194,10 +216,10 @@ EXPECTED = {
     # The admin site's own URLs.
     ("site", "index"): LOGGED_IN,
     ("site", "login"): row(ALLOW, anonymous=ALLOW),
-    ("site", "logout"): row(ALLOW, anonymous={"GET": DENY, "POST": ALLOW}),
+    ("site", "logout"): row(ALLOW, anonymous=ALLOW),  # only back to the index
     ("site", "password_change"): LOGGED_IN,
-    ("site", "password_change_done"): LOGGED_IN,
-    ("site", "jsi18n"): LOGGED_IN,
+    ("site", "password_change_done"): row(READ, editor=READ, superuser=READ),
+    ("site", "jsi18n"): row(READ, editor=READ, superuser=READ),
     ("site", "view_on_site"): LOGGED_IN,
     ("site", "catch_all"): row(DENY, editor=DENY, superuser=DENY),
     ("site", "app_list:auth"): SUPERUSERS,

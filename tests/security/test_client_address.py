@@ -45,7 +45,9 @@ def test_client_address_rule(settings, proxies, remote, forwarded, expected):
 
 
 def idea():
-    return {"topic": "muu", "message": "Hyvä idea, kiitos.", "submission_token": str(uuid.uuid4())}
+    """A new idea each time (the same text from one client within 30 min is one idea)."""
+    token = str(uuid.uuid4())
+    return {"topic": "muu", "message": f"Hyvä idea {token}", "submission_token": token}
 
 
 def test_a_forged_forwarded_header_does_not_reset_the_idea_limit(client, settings):
