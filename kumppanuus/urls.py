@@ -45,3 +45,5 @@ urlpatterns += i18n_patterns(
     path(settings.ADMIN_URL, admin.site.urls),
     prefix_default_language=False,
 )
+
+handler400 = "kumppanuus.views.bad_request"

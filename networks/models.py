@@ -117,6 +117,17 @@ def networks_of_user(user):
     return Network.objects.filter(contacts__user=user)
 
 
+def can_edit_event(user, network):
+    """Who may add, change or delete an event of `network` (None: the whole forum's event):
+    editors any; a contact person only their own networks' events. The one rule for events,
+    used by the admin's list, forms, saves and deletes alike."""
+    if user.has_perm("networks.change_network"):
+        return True
+    if network is None or not user.has_perm("networks.change_event"):
+        return False
+    return networks_of_user(user).filter(pk=network.pk).exists()
+
+
 class EventQuerySet(models.QuerySet):
     def upcoming(self, now=None):
         now = now or timezone.now()

@@ -8,7 +8,7 @@ from networks.demo import read_csv
 from networks.models import Network
 
 from .models import AssessmentRound, Measure, MeasureStatus, Priority, Programme, StatusLevel
-from .services import round_create
+from .services import round_create, round_figures_store
 
 DATA_DIR = Path(__file__).parent / "demo_data"
 
@@ -65,7 +65,13 @@ def load(stdout):
     measures = _load_measures(programme)
     _load_statuses(programme, measures, levels)
     if not AssessmentRound.objects.filter(programme=programme, year=2021).exists():
-        round_create(programme=programme, year=2021, opens=date(2021, 10, 1), copy_previous=True)
+        round_create(
+            programme=programme,
+            year=2021,
+            opens=date(2021, 10, 1),
+            closes=date(2021, 12, 15),
+            copy_previous=True,
+        )
     stdout.write(f"ohjelma: {len(measures)} toimenpidettä, arviot 2019–2020, 2021 avoinna")
 
 
@@ -135,3 +141,6 @@ def _load_statuses(programme, measures, levels):
     AssessmentRound.objects.filter(pk__in=[r.pk for r in rounds.values()]).update(
         state=AssessmentRound.State.CLOSED
     )
+    for assessment_round in rounds.values():
+        assessment_round.refresh_from_db()
+        round_figures_store(assessment_round=assessment_round)

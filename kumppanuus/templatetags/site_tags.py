@@ -105,8 +105,9 @@ def trend_sentence(points):
 @register.simple_tag(takes_context=True)
 def language_versions(context):
     """(code, name in that language, URL of this page in it) for the switcher and hreflang."""
-    request = context["request"]
+    # "//evil.example/" is a path here but a link to another site in href: one leading slash.
+    path = "/" + context["request"].get_full_path().lstrip("/")
     return [
-        (code, get_language_info(code)["name_local"], translate_url(request.get_full_path(), code))
+        (code, get_language_info(code)["name_local"], translate_url(path, code))
         for code, _name in settings.LANGUAGES
     ]
