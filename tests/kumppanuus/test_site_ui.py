@@ -138,6 +138,11 @@ def test_trend_sentence_names_the_years_without_a_survey():
 def test_programme_page_has_a_multi_year_chart_and_no_beside_wording(client, demo_data):
     page = client.get("/ohjelma/?vuosi=2020").content.decode()
     assert "Kehitys vuosina 2019–2020" in page
+    figures = {r.year: round_figures(r) for r in AssessmentRound.objects.closed()}
+    assert (
+        f"osuus oli {percent_text(figures[2019].at_least_second.share)} vuonna 2019 ja "
+        f"{percent_text(figures[2020].at_least_second.share)} vuonna 2020." in page
+    )
     assert 'id="vuosikaavio-title"' in page
     assert "viereisessä" not in page
     assert "viereisessä" not in client.get("/barometri/").content.decode()
