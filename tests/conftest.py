@@ -5,6 +5,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection
 from django.forms import MultiWidget
@@ -59,6 +60,11 @@ def _fast_test_settings(settings):
     # The test client's login() passes no request, which the lockout backend needs; the
     # lockout tests put it back.
     settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+
+
+def reset_rate_limits():
+    """Forget every client's count: each example of a random-input test is a fresh client."""
+    caches["ratelimit"].clear()
 
 
 @pytest.fixture
