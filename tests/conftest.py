@@ -23,10 +23,21 @@ def skip_reason(report):
     return reason.removeprefix("Skipped: ")
 
 
+def skip_allowed(reason):
+    """Whether pyproject's allowed-skips lists `reason` for this run's database."""
+    from django.db import connection
+
+    for pattern in ALLOWED_SKIPS:
+        vendor, _, glob = pattern.rpartition(": ")
+        if vendor in ("", connection.vendor) and fnmatch.fnmatchcase(reason, glob):
+            return True
+    return False
+
+
 def pytest_runtest_logreport(report):
     if report.skipped and not hasattr(report, "wasxfail"):
         reason = skip_reason(report)
-        if not any(fnmatch.fnmatchcase(reason, pattern) for pattern in ALLOWED_SKIPS):
+        if not skip_allowed(reason):
             _unexpected_skips.append(f"{report.nodeid}: {reason}")
 
 
