@@ -1,16 +1,15 @@
-import csv
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
+
+from csvutil import csv_response
 
 from . import services
 from .importing import ImportRefused, read_upload, survey_import_csv
@@ -160,10 +159,6 @@ class SurveyAdmin(admin.ModelAdmin):
         description=_("Vie avoimet vastaukset (CSV, vain toimitukselle)"), permissions=["change"]
     )
     def export_open_answers(self, request, queryset):
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="avoimet-vastaukset.csv"'
-        writer = csv.writer(response)
-        writer.writerow(["vuosi", "vastattu", "organisaatio", "vastaus"])
         answers = (
             Answer.objects.filter(
                 response__survey__in=queryset, question__kind=Question.Kind.OPEN_TEXT
@@ -177,8 +172,9 @@ class SurveyAdmin(admin.ModelAdmin):
                 "text",
             )
         )
-        writer.writerows(answers.iterator(chunk_size=2000))
-        return response
+        return csv_response(
+            "avoimet-vastaukset.csv", ["vuosi", "vastattu", "organisaatio", "vastaus"], answers
+        )
 
 
 class AnswerInline(admin.TabularInline):

@@ -1,4 +1,3 @@
-import csv
 import json
 
 from django.core.exceptions import ValidationError
@@ -10,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 from django_ratelimit.decorators import ratelimit
+
+from csvutil import csv_response
 
 from .clientnet import client_network, survey_rate
 from .forms import SurveyAnswerForm
@@ -141,12 +142,13 @@ def _open_data_rows():
 
 
 def open_data_csv(request):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="kumppanuusbarometri.csv"'
-    writer = csv.writer(response)
-    writer.writerow(OPEN_DATA_FIELDS)
-    writer.writerows(sorted(_open_data_rows()))
-    return response
+    return csv_response("kumppanuusbarometri.csv", OPEN_DATA_FIELDS, sorted(_open_data_rows()))
+
+
+def open_data_excel_csv(request):
+    return csv_response(
+        "kumppanuusbarometri-excel.csv", OPEN_DATA_FIELDS, sorted(_open_data_rows()), excel=True
+    )
 
 
 def open_data_json(request):

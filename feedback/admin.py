@@ -1,12 +1,10 @@
-import csv
-
 from django import forms
 from django.contrib import admin, messages
 from django.db.models.constants import LOOKUP_SEP
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from csvutil import csv_response
 from networks.models import Network
 
 from . import services
@@ -132,16 +130,12 @@ class IdeaAdmin(admin.ModelAdmin):
     def export_csv(self, request, queryset):
         """Editors get the personal data too; contact persons never do."""
         with_personal = self.is_editor(request)
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="kehittamisideat.csv"'
-        writer = csv.writer(response)
         columns = ["created", "topic", "state", "message", "public_response"]
         if with_personal:
             columns += PERSONAL_FIELDS
-        writer.writerow(columns + ["forwarded_to"])
-        for idea in queryset.select_related("forwarded_to"):
-            writer.writerow(
-                [getattr(idea, column) for column in columns]
-                + [idea.forwarded_to.name if idea.forwarded_to else ""]
-            )
-        return response
+        rows = (
+            [getattr(idea, column) for column in columns]
+            + [idea.forwarded_to.name if idea.forwarded_to else ""]
+            for idea in queryset.select_related("forwarded_to")
+        )
+        return csv_response("kehittamisideat.csv", columns + ["forwarded_to"], rows)

@@ -3,6 +3,7 @@ import uuid
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout, Submit
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -39,8 +40,11 @@ class IdeaForm(forms.ModelForm):
             "consent_to_contact": _("Minuun saa ottaa yhteyttä ideaani liittyen"),
         }
         help_texts = {
-            "message": _("Vähintään %(min)s ja enintään %(max)s merkkiä.")
-            % {"min": MESSAGE_MIN_LENGTH, "max": MESSAGE_MAX_LENGTH},
+            "message": format_lazy(
+                _("Vähintään {min} ja enintään {max} merkkiä."),
+                min=MESSAGE_MIN_LENGTH,
+                max=MESSAGE_MAX_LENGTH,
+            ),
             "email": _("Jos haluat vastauksen, anna sähköpostiosoite ja lupa ottaa yhteyttä."),
         }
         widgets = {"topic": forms.RadioSelect, "message": forms.Textarea(attrs={"rows": 6})}
@@ -61,9 +65,7 @@ class IdeaForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["topic"].choices = Idea.Topic.choices
         # static/js/site.js shows a live character count from this template (no JS: no count).
-        self.fields["message"].widget.attrs["data-counter"] = gettext(
-            "{count} / {max} merkkiä"
-        )
+        self.fields["message"].widget.attrs["data-counter"] = gettext("{count} / {max} merkkiä")
         self.helper = FormHelper()
         self.helper.form_tag = True
         self.helper.attrs = {"novalidate": ""}

@@ -106,9 +106,7 @@ class Idea(models.Model):
         editable=False,
         help_text=_("Tiiviste lähettäjän osoitteesta kaksoislähetysten tunnistamiseen."),
     )
-    language = models.CharField(
-        _("lähettäjän kieli"), max_length=10, default="fi", editable=False
-    )
+    language = models.CharField(_("lähettäjän kieli"), max_length=10, default="fi", editable=False)
     submission_token = models.UUIDField(
         _("lähetystunniste"), default=uuid.uuid4, unique=True, editable=False
     )

@@ -1,29 +1,56 @@
 """Whole-page cache for anonymous visitors, invalidated by any content change.
 
-Every cache key carries a content version (kept in the database, see ContentVersion); saving
-or deleting any of the portal's models (and the bulk writes that report themselves, e.g. a
-survey import) moves the version on, so an editor's publish, a status change or a closed round
-shows at once in every process and instance. A visitor with any
-cookie but the CSRF one (logged in, a flash message, an answered survey) bypasses the cache.
+Every cache key carries a content version (kept in the database, see ContentVersion). Any SQL
+write to a content table (save, delete, m2m, bulk_create, QuerySet.update(), raw SQL; from any
+service, command or the admin) moves the version on in the same transaction, so an editor's
+publish, a status change or a closed round shows at once in every process and instance. The
+one exception: rows that the public inserts (an idea, a survey answer) do not flush the cache.
+No public page shows them at once (the ideas summary's counts may lag by PAGE_CACHE_SECONDS),
+and a visitor could otherwise empty the cache with every POST.
 
-Form pages are cached too, with their per-visitor hidden fields punched out: the CSRF token
-and the idea form's submission token are stored as placeholders and filled in afresh on
-every hit, so no two visitors ever share one.
+The key is canonical: the language, the release (a deploy never serves old HTML with old
+static file names from a shared Redis) and only the query parameters the page reads
+(CACHE_QUERY_PARAMETERS), in a fixed order. A request with any other parameter is redirected
+to the canonical URL, so `/ohjelma/?x=1`, `?x=2` … cannot bypass the cache. A page is kept at
+most until the next event starts or ends or a survey opens or closes (time-bound content).
+
+A visitor with any cookie but the CSRF one (logged in, a flash message, an answered survey)
+bypasses the cache. Form pages are cached too, with their per-visitor hidden fields punched
+out: the CSRF token and the idea form's submission token are stored as placeholders and
+filled in afresh on every hit, so no two visitors ever share one.
 """
 
 import hashlib
+import json
 import re
 import time
 import uuid
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError
-from django.db.models import F
-from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.http import HttpResponse
+from django.db import DatabaseError, connection
+from django.db.backends.signals import connection_created
+from django.db.models import F, Min, Q
+from django.http import HttpResponse, HttpResponseRedirect
+from django.urls import Resolver404, resolve
+from django.utils import timezone
 
 CACHED_APPS = {"networks", "programme", "barometer", "feedback", "kumppanuus"}
+# Tables the public inserts into: their new rows never flush the cache (editors' changes do).
+PUBLIC_SUBMISSION_TABLES = {"feedback_idea", "barometer_response", "barometer_answer"}
+# The query parameters each page reads (by URL name); a page not listed reads none.
+CACHE_QUERY_PARAMETERS = {
+    "programme:overview": ("vuosi",),
+    "programme:matrix": ("vuosi", "painopiste", "verkosto", "page"),
+    "programme:measure-detail": ("ohjelma",),
+    "networks:event-list": ("verkosto", "page"),
+    "networks:event-archive": ("verkosto", "page"),
+    "search": ("q", "tyyppi", "page"),
+    "sitemap": ("p",),
+}
 _last_known_version = None
 _checked_at = 0.0
 
@@ -55,24 +82,115 @@ def invalidate_pages(**kwargs):
 
     _checked_at = 0.0  # this process reads the new version on its next request
     if not ContentVersion.objects.filter(pk=1).update(version=F("version") + 1):
-        ContentVersion.objects.get_or_create(pk=1, defaults={"version": 2})
+        # No savepoint (get_or_create would open one): this runs between other statements.
+        ContentVersion.objects.bulk_create([ContentVersion(pk=1, version=2)], ignore_conflicts=True)
 
 
-def _content_changed(sender, **kwargs):
-    if sender._meta.app_label in CACHED_APPS and sender._meta.model_name != "contentversion":
+WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _content_tables():
+    from django.apps import apps
+
+    tables = set()
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.app_label in CACHED_APPS and model._meta.model_name != "contentversion":
+            tables.add(model._meta.db_table)
+    return frozenset(tables)
+
+
+def _changes_content(sql):
+    match = WRITE.match(sql)
+    if not match or match.group(1) not in _content_tables():
+        return False
+    return not (match.group(1) in PUBLIC_SUBMISSION_TABLES and sql.lstrip()[:6].upper() == "INSERT")
+
+
+def _watch_writes(execute, sql, params, many, context):
+    """After a statement that changes content, move the version on in the same transaction:
+    other processes see the new version exactly when they can see the new content, and a
+    rolled-back change rolls the version back with it."""
+    result = execute(sql, params, many, context)
+    if _changes_content(sql):
         invalidate_pages()
+    return result
+
+
+def _watch_connection(sender, connection, **kwargs):
+    if _watch_writes not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_watch_writes)
 
 
 def connect_invalidation():
-    for signal in (post_save, post_delete, m2m_changed):
-        signal.connect(_content_changed, dispatch_uid=f"page-cache-{signal}")
+    """Every database connection reports its content writes (kumppanuus.apps.ready)."""
+    connection_created.connect(_watch_connection, dispatch_uid="page-cache-writes")
+    if connection.connection is not None:  # a connection opened before the apps were ready
+        _watch_connection(None, connection)
 
 
-def _page_key(request, version):
-    raw = (
-        f"{request.scheme}://{request.get_host()}{request.get_full_path()}|{request.LANGUAGE_CODE}"
+def release():
+    """RELEASE if set, else a hash of the static files' manifest (it changes with every
+    asset), else the empty string (development: plain static files)."""
+    return settings.RELEASE or _manifest_hash()
+
+
+@lru_cache(maxsize=1)
+def _manifest_hash():
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    try:
+        return hashlib.sha256(manifest.read_bytes()).hexdigest()[:12]
+    except OSError:
+        return ""
+
+
+def next_content_change(now=None):
+    """When the next event starts or ends or a survey opens or closes (None: nothing due)."""
+    from barometer.models import Survey
+    from networks.models import Event
+
+    now = now or timezone.now()
+    times = {
+        **Event.objects.aggregate(
+            start=Min("start", filter=Q(start__gt=now)), end=Min("end", filter=Q(end__gt=now))
+        ),
+        **Survey.objects.aggregate(
+            opens=Min("opens", filter=Q(opens__gt=now)),
+            closes=Min("closes", filter=Q(closes__gt=now)),
+        ),
+    }
+    due = [t for t in times.values() if t is not None]
+    return min(due) if due else None
+
+
+def page_lifetime(now=None):
+    """PAGE_CACHE_SECONDS, but no longer than until the next time-bound change."""
+    now = now or timezone.now()
+    change = next_content_change(now)
+    if change is None:
+        return settings.PAGE_CACHE_SECONDS
+    return max(0, min(settings.PAGE_CACHE_SECONDS, int((change - now).total_seconds())))
+
+
+def query_parameters(request):
+    """The names of the parameters this page reads, in their fixed order."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return ()
+    return CACHE_QUERY_PARAMETERS.get(match.view_name, ())
+
+
+def canonical_query(request, names):
+    return urlencode([(name, request.GET[name]) for name in names if name in request.GET])
+
+
+def _page_key(request, version, query):
+    raw = json.dumps(
+        [request.scheme, request.get_host(), request.path, query, request.LANGUAGE_CODE]
     )
-    return f"page-cache:{version}:{hashlib.sha256(raw.encode()).hexdigest()}"
+    digest = hashlib.sha256(raw.encode()).hexdigest()
+    return f"page-cache:{release()}:{version}:{digest}"
 
 
 def _fresh_csrf_token(request):
@@ -134,7 +252,11 @@ class PageCacheMiddleware:
         version = content_version()
         if version is None:  # no database and no version seen yet
             return self.get_response(request)
-        key = _page_key(request, version)
+        names = query_parameters(request)
+        query = canonical_query(request, names)
+        if set(request.GET) - set(names):  # parameters the page does not read
+            return HttpResponseRedirect(request.path + (f"?{query}" if query else ""))
+        key = _page_key(request, version, query)
         cached = cache.get(key)
         if cached is not None:
             cached.content = _filled(cached.content, request)
@@ -147,6 +269,8 @@ class PageCacheMiddleware:
             stored = HttpResponse(
                 _with_holes(response.content), status=response.status_code, headers=response.headers
             )
-            cache.set(key, stored, settings.PAGE_CACHE_SECONDS)
+            lifetime = page_lifetime()
+            if lifetime:
+                cache.set(key, stored, lifetime)
             response["X-Page-Cache"] = "miss"
         return response

@@ -1,8 +1,11 @@
 """Site search over public content only: what a page would not show, search does not find.
 
-On PostgreSQL: full-text search with the built-in `finnish` configuration (stemming, so
-"verkostojen" finds "verkosto"), ranked, with GIN expression indexes (migration 0002).
-On SQLite: a case-insensitive substring fallback so the embedded default still works.
+On PostgreSQL: full-text search, each language over its own fields (`name_sv`, `name_en`, …;
+fields without translations as they are) with its own configuration (`finnish`, `swedish`,
+`english`: stemming, so "verkostojen" finds "verkosto"), ranked, only rows that match (`@@`;
+a rank above 0 is not a match), with a GIN expression index per source and language
+(migrations 0002 and 0007). On SQLite: a case-insensitive substring fallback so the embedded
+default still works. People are found by their public name, title and organisation only.
 """
 
 import re
@@ -13,21 +16,23 @@ from operator import or_
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.translator import NotRegistered, translator
 
 from barometer.models import Question, Statement, Survey
-from networks.models import Event, Network
+from networks.models import ContactPerson, Event, Network
 from programme.models import AssessmentRound, Measure, Priority
 
 from .models import AnnualReview, Highlight, ReviewSection
 
 MIN_QUERY_LENGTH = 2
 MAX_QUERY_LENGTH = 200
-SEARCH_CONFIG = "finnish"
+SEARCH_CONFIGS = {"fi": "finnish", "sv": "swedish", "en": "english"}
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,22 @@ class HighlightSource(ReviewPartSource):
     model = Highlight
 
 
+class ContactSource(Source):
+    """Contact persons, as the network pages show them; never their email or phone."""
+
+    def queryset(self):
+        public = Network.objects.active().order_by("order", "name")
+        return ContactPerson.objects.filter(
+            Exists(public.filter(contacts=OuterRef("pk")))
+        ).prefetch_related(Prefetch("networks", queryset=public, to_attr="public_networks"))
+
+    def text(self, person):
+        return f"{person.title}, {person.get_organisation_display()}".strip(", ")
+
+    def url(self, person):
+        return person.public_networks[0].get_absolute_url()
+
+
 class StatementSource(Source):
     def queryset(self):
         in_published = Question.objects.filter(
@@ -140,6 +161,7 @@ SOURCES = [
     SectionSource("katsausten-osiot", _("Vuosikatsausten osiot"), ("heading", "body")),
     HighlightSource("nostot", _("Vuosikatsausten nostot"), ("title", "description")),
     StatementSource("barometri", _("Barometrin väittämät"), ("text",)),
+    ContactSource("yhteyshenkilot", _("Yhteyshenkilöt"), ("name", "title", "organisation")),
 ]
 SOURCES_BY_KEY = {source.key: source for source in SOURCES}
 
@@ -161,11 +183,14 @@ def matches(source, query):
     if not words:
         return rows.none()
     if uses_full_text():
-        vector = SearchVector(*source.fields, config=SEARCH_CONFIG)
-        search = SearchQuery(prefix_tsquery(query), config=SEARCH_CONFIG, search_type="raw")
+        language = current_language()
+        config = SEARCH_CONFIGS[language]
+        vector = SearchVector(*language_fields(rows.model, source.fields, language), config=config)
+        search = SearchQuery(prefix_tsquery(query), config=config, search_type="raw")
         return (
-            rows.annotate(rank=SearchRank(vector, search))
-            .filter(rank__gt=0)
+            rows.annotate(document=vector)
+            .filter(document=search)  # the @@ match
+            .annotate(rank=SearchRank(vector, search))
             .order_by("-rank", "pk")
         )
     condition = reduce(
@@ -173,6 +198,23 @@ def matches(source, query):
         (reduce(or_, (Q(**{f"{f}__icontains": w}) for f in source.fields)) for w in words),
     )
     return rows.filter(condition).order_by("pk")
+
+
+def current_language():
+    language = (get_language() or "fi")[:2]
+    return language if language in SEARCH_CONFIGS else "fi"
+
+
+def language_fields(model, fields, language):
+    """The columns of `fields` in `language`: name → name_sv; untranslated fields as they are.
+    Finnish reads the original columns (modeltranslation keeps the default language there)."""
+    try:
+        translated = set(translator.get_options_for_model(model).fields)
+    except NotRegistered:
+        translated = set()
+    if language == "fi":
+        return tuple(fields)
+    return tuple(f"{field}_{language}" if field in translated else field for field in fields)
 
 
 def prefix_tsquery(query):

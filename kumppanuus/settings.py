@@ -33,6 +33,7 @@ env = environ.Env(
     ADMIN_URL=(str, "admin/"),
     PAGE_CACHE_SECONDS=(int, 300),
     PAGE_CACHE_VERSION_SECONDS=(float, 1.0),
+    RELEASE=(str, ""),
     IDEA_RATE_LIMIT=(str, "5/10m"),
     SURVEY_RATE_LIMIT=(str, "10/h"),
     TRUSTED_PROXY_COUNT=(int, 0),
@@ -257,6 +258,9 @@ PAGE_CACHE_SECONDS = env("PAGE_CACHE_SECONDS")
 # How often a process re-reads the content version from the database: other processes see a
 # change within this time, the process that made it at once.
 PAGE_CACHE_VERSION_SECONDS = env("PAGE_CACHE_VERSION_SECONDS")
+# Part of every page-cache key, so a shared Redis never serves the previous deploy's HTML.
+# Unset: a hash of the static files' manifest (changes whenever an asset does).
+RELEASE = env("RELEASE")
 
 LOGIN_URL = "admin:login"
 

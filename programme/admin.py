@@ -349,6 +349,4 @@ class MeasureStatusAdmin(RuledHistoryAdmin):
             "tasks": selectors.assessment_tasks(request.user),
             "opts": self.model._meta,
         }
-        return TemplateResponse(
-            request, "admin/programme/assess_denied.html", context, status=403
-        )
+        return TemplateResponse(request, "admin/programme/assess_denied.html", context, status=403)

@@ -353,9 +353,7 @@ class AssessmentConfirmation(models.Model):
         verbose_name_plural = _("arvioiden vahvistukset")
         ordering = ["round", "network"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["round", "network"], name="confirmation_once_per_round"
-            )
+            models.UniqueConstraint(fields=["round", "network"], name="confirmation_once_per_round")
         ]
 
     def __str__(self):

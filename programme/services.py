@@ -114,7 +114,7 @@ def statuses_save(*, user, assessment_round, network, rows):
 
 
 def assessment_confirm(*, user, assessment_round, network, rows):
-    """"Vahvista arvio": save the whole screen and record that the network's year is assessed.
+    """ "Vahvista arvio": save the whole screen and record that the network's year is assessed.
 
     Every measure the network promotes must have a level; copies of last year become the
     contact person's own assessment. Nothing is saved when anything is wrong.

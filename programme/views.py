@@ -1,13 +1,13 @@
-import csv
 import json
 from urllib.parse import urlencode
 
 from django import forms
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, ListView, TemplateView
 
+from csvutil import csv_response
 from networks.models import Network
 
 from .history import history_sentence, programme_history
@@ -255,7 +255,8 @@ OPEN_DATA_FIELDS = [
 
 
 def _open_data_rows():
-    return (
+    """Every public status as a list, read in full: a download is complete or a 503."""
+    return list(
         MeasureStatus.objects.public()
         .order_by("round__year", "measure__order", "measure__code", "network__slug")
         .values_list(
@@ -268,37 +269,20 @@ def _open_data_rows():
             "level__label",
             "note",
         )
-        .iterator(chunk_size=2000)
     )
-
-
-class _Echo:
-    def write(self, value):
-        return value
 
 
 def open_data_csv(request):
-    writer = csv.writer(_Echo())
-    lines = (writer.writerow(row) for row in _open_data_rows())
-    response = StreamingHttpResponse(
-        _prepend(writer.writerow(OPEN_DATA_FIELDS), lines), content_type="text/csv; charset=utf-8"
+    return csv_response("toimenpiteiden-tilat.csv", OPEN_DATA_FIELDS, _open_data_rows())
+
+
+def open_data_excel_csv(request):
+    return csv_response(
+        "toimenpiteiden-tilat-excel.csv", OPEN_DATA_FIELDS, _open_data_rows(), excel=True
     )
-    response["Content-Disposition"] = 'attachment; filename="toimenpiteiden-tilat.csv"'
-    return response
 
 
 def open_data_json(request):
-    def chunks():
-        yield '{"lisenssi": "CC BY 4.0", "tilat": ['
-        for index, row in enumerate(_open_data_rows()):
-            yield ("," if index else "") + json.dumps(
-                dict(zip(OPEN_DATA_FIELDS, row, strict=True)), ensure_ascii=False
-            )
-        yield "]}"
-
-    return StreamingHttpResponse(chunks(), content_type="application/json; charset=utf-8")
-
-
-def _prepend(first, rest):
-    yield first
-    yield from rest
+    rows = [dict(zip(OPEN_DATA_FIELDS, row, strict=True)) for row in _open_data_rows()]
+    body = json.dumps({"lisenssi": "CC BY 4.0", "tilat": rows}, ensure_ascii=False)
+    return HttpResponse(body, content_type="application/json; charset=utf-8")

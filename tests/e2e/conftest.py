@@ -68,3 +68,12 @@ def assert_accessible():
 @pytest.fixture
 def site(live_server, transactional_db, demo_data):
     return live_server.url
+
+
+@pytest.fixture(autouse=True)
+def _page_cache_on(_fast_test_settings, settings):
+    """Browsers see what production serves: the page cache on (unit tests turn it off)."""
+    from django.core.cache import cache
+
+    settings.PAGE_CACHE_SECONDS = 300
+    cache.clear()

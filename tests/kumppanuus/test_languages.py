@@ -1,3 +1,4 @@
+import ast
 import shutil
 from pathlib import Path
 
@@ -77,3 +78,58 @@ def test_every_ui_string_is_translated_in_swedish_and_english(tmp_path, settings
 def test_compiled_catalogues_are_in_the_repository():
     for language in ("sv", "en"):
         assert (ROOT / "locale" / language / "LC_MESSAGES" / "django.mo").exists()
+
+
+def test_idea_form_help_text_follows_the_language(client, db):
+    """A lazy text formatted with % at import time is frozen in Finnish on every language."""
+    assert "Vähintään 10 ja enintään" in client.get("/kehittamisideat/").content.decode()
+    for prefix in ("/sv", "/en"):
+        page = client.get(f"{prefix}/kehittamisideat/").content.decode()
+        assert "Vähintään" not in page and "merkkiä" not in page, prefix
+
+
+def _import_time_formatting(tree):
+    """`_("…") % …` or `_("…").format(…)` outside any function: evaluated once, in Finnish."""
+
+    def is_gettext(node):
+        return isinstance(node, ast.Call) and getattr(node.func, "id", "") in {
+            "_",
+            "gettext_lazy",
+            "gettext",
+        }
+
+    found = []
+
+    def visit(node, in_function):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            in_function = True
+        if not in_function:
+            if (
+                isinstance(node, ast.BinOp)
+                and isinstance(node.op, ast.Mod)
+                and is_gettext(node.left)
+            ):
+                found.append(node.lineno)
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "format"
+                and is_gettext(node.func.value)
+            ):
+                found.append(node.lineno)
+        for child in ast.iter_child_nodes(node):
+            visit(child, in_function)
+
+    visit(tree, False)
+    return found
+
+
+def test_no_translated_text_is_formatted_at_import_time():
+    offenders = []
+    for app in ["kumppanuus", "networks", "programme", "barometer", "feedback"]:
+        for path in (ROOT / app).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            for line in _import_time_formatting(ast.parse(path.read_text(encoding="utf-8"))):
+                offenders.append(f"{path.relative_to(ROOT)}:{line}")
+    assert offenders == [], "use django.utils.text.format_lazy: " + ", ".join(offenders)
