@@ -84,16 +84,20 @@ LINE_HEIGHT = 280
 MARGIN = {"left": 62, "right": 28, "top": 34, "bottom": 40}
 
 
+LABEL_ROOM = 56  # horizontal room one "100 %" label needs at FONT
+
+
 @dataclass
 class Point:
     label: str
     value: float | None
     x: float
     y: float
+    label_below: bool = False
 
     @property
     def label_y(self):
-        return round(self.y - 12, 1)
+        return round(self.y + FONT + 10 if self.label_below else self.y - 12, 1)
 
     @property
     def value_text(self):
@@ -136,6 +140,10 @@ def line_chart(points):
         for year, value in points
     ]
     drawn = [p for p in placed if p.value is not None]
+    # Labels of points closer than a label's width alternate above and below the line.
+    for previous, point in zip(drawn, drawn[1:], strict=False):
+        if point.x - previous.x < LABEL_ROOM and not previous.label_below:
+            point.label_below = True
     segments = [
         LineSegment(a.x, a.y, b.x, b.y, gap=int(b.label) - int(a.label) > 1)
         for a, b in zip(drawn, drawn[1:], strict=False)

@@ -5,10 +5,12 @@ from dataclasses import dataclass
 from django.db.models import Count
 
 from barometer.models import Survey
-from barometer.results import survey_results, trends
+from barometer.results import trends
+from barometer.selectors import survey_results_for
 from networks.models import Event, Network
 from programme.models import AssessmentRound
-from programme.progress import chart_rows, figures_sentence, round_figures
+from programme.progress import chart_rows, figures_sentence
+from programme.selectors import round_figures_for
 
 from .models import AnnualReview
 
@@ -28,16 +30,16 @@ class HomePage:
 
 def home_page(events=3):
     """Key figures of the latest published year, read through the programme's and the
-    barometer's own functions (which read stored figures for closed years)."""
+    barometer's own readers (stored figures for closed rounds and surveys)."""
     page = HomePage()
     assessment_round = AssessmentRound.objects.latest_closed()
     if assessment_round:
-        page.programme = round_figures(assessment_round)
+        page.programme = round_figures_for(assessment_round)
         page.programme_sentence = figures_sentence(page.programme)
         page.programme_chart = chart_rows(page.programme)
     survey = Survey.objects.published().order_by("-year").first()
     if survey:
-        results = survey_results(survey)
+        results = survey_results_for(survey)
         page.barometer_survey = survey
         page.barometer = next((r for r in results.statements if r.statement.is_headline), None)
         if page.barometer:

@@ -10,7 +10,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from csvutil import csv_response
 from networks.models import Network
 
-from .history import programme_history
+from .history import history_sentence, programme_history
 from .models import AssessmentRound, Measure, MeasureStatus, Priority, Programme
 from .progress import (
     chart_rows,
@@ -68,6 +68,7 @@ class ProgrammeView(ClosedRoundMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         figures = round_figures_for(self.round)
+        history = programme_history(self.round)
         stored = round_headline_ranks(self.round)
         measures = Measure.objects.filter(programme_id=self.round.programme_id)
         if stored is None:
@@ -87,7 +88,8 @@ class ProgrammeView(ClosedRoundMixin, TemplateView):
             measures=measures,
             figures_chart_rows=chart_rows(figures),
             chart_title=_("Toimenpiteet tilan mukaan %(year)s") % {"year": self.round.year},
-            history=programme_history(self.round),
+            history=history,
+            history_sentence=history_sentence(history),
             history_title=_("Toimenpiteiden osuudet tilan mukaan vuosittain"),
         )
         return context
