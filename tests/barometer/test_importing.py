@@ -157,3 +157,44 @@ def test_management_command_imports(demo_data, survey, tmp_path):
     out = StringIO()
     call_command("import_barometer", "2031", str(path), stdout=out, stderr=StringIO())
     assert "Tuotu 1 vastausta" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "row, found",
+    [
+        ("h2,2020-11-24 16:22,kunta,5", 4),  # the last two columns missing
+        ("h2,2020-11-24 16:22,kunta,5,5,,ylimääräinen", 7),
+    ],
+)
+def test_row_with_another_number_of_columns_than_the_header_is_refused(survey, row, found):
+    data = (HEADER + "h1,2020-11-24 16:22,kunta,5,5,ok\n" + row + "\n").encode()
+    with pytest.raises(ImportRefused) as refused:
+        survey_import_csv(survey=survey, data=data)
+    error = refused.value.errors[0]
+    assert error.row == 3
+    assert error.reason == f"rivillä on {found} saraketta, otsikossa 6"
+    assert stored(survey) == (0, 0)
+
+
+def test_large_import_stores_every_answer_with_its_respondent(survey):
+    """Many respondents (more than one write batch) land whole and each answer on its own
+    respondent; the open answer too."""
+    rows = [
+        f"r{i},2020-11-{1 + i % 28:02d} 12:{i % 60:02d},kunta,{1 + i % 5},{'EOS' if i % 3 else ''},"
+        + ("avoin" if i % 7 == 0 else "")
+        for i in range(25_000)
+    ]
+    summary = survey_import_csv(survey=survey, data=(HEADER + "\n".join(rows)).encode())
+    assert summary.created == 25_000
+    sample = Response.objects.get(survey=survey, external_id="r24998")
+    assert sample.submitted.day == 1 + 24998 % 28 and sample.submitted.minute == 24998 % 60
+    answers = {
+        (answer.question.statement.key if answer.question.statement_id else "avoin"): answer
+        for answer in sample.answers.select_related("question__statement")
+    }
+    assert answers["visio"].value == 1 + 24998 % 5
+    assert answers["ilmapiiri"].dont_know and answers["ilmapiiri"].value is None
+    assert "avoin" not in answers  # 24998 is not divisible by 7
+    assert sum(1 for i in range(25_000) if i % 3) + 25_000 + len(range(0, 25_000, 7)) == (
+        stored(survey)[1]
+    )
