@@ -3,29 +3,39 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# Links in emails and feeds follow PORT unless SITE_URL is set (environment or .env).
+RUN_SITE_URL := $(or $(SITE_URL),$(shell sed -n 's/^SITE_URL=//p' .env 2>/dev/null),http://127.0.0.1:$(PORT))
 INSTALLED := $(VENV)/.installed
 
 # Test runs are production-like (DEBUG off) with a throwaway key.
 TEST_ENV := DEBUG=False SECRET_KEY=test-only-not-secret ALLOWED_HOSTS=testserver,127.0.0.1,localhost \
 	SECURE_SSL_REDIRECT=False
 
-.PHONY: run test install bench clean
+.PHONY: run test install lock bench clean
 
 install: $(INSTALLED)
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(INSTALLED): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet ".[dev]"
+# Installs exactly what the lock files name, each file checked against its hash; the project
+# itself is not a package. `make lock` rewrites them from pyproject.toml (a deliberate commit).
+$(INSTALLED): requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $(INSTALLED)
+
+LOCK := $(VENV)/bin/uv pip compile pyproject.toml --quiet --generate-hashes --universal \
+	--python-version 3.11 --custom-compile-command "make lock"
+
+lock: install
+	$(LOCK) -o requirements.txt
+	$(LOCK) --extra dev -o requirements-dev.txt
 
 run: install
 	DEBUG=True $(PY) manage.py migrate --noinput
 	DEBUG=True $(PY) manage.py update_translation_fields -v0
-	DEBUG=True $(PY) manage.py load_demo
-	DEBUG=True $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	DEBUG=True SITE_URL=$(RUN_SITE_URL) $(PY) manage.py load_demo
+	DEBUG=True SITE_URL=$(RUN_SITE_URL) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
 	$(VENV)/bin/ruff check .

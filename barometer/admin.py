@@ -8,13 +8,23 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin
 
 from . import services
-from .importing import ImportRefused, read_upload, survey_import_csv
-from .models import Answer, Question, Response, Statement, Survey
+from .importing import (
+    ID_COLUMN,
+    MAX_IMPORT_BYTES,
+    OPEN_COLUMN,
+    ORGANISATION_COLUMN,
+    TIME_COLUMN,
+    ImportRefused,
+    read_upload,
+    survey_import_csv,
+)
+from .models import Answer, OrganisationType, Question, Response, Statement, Survey
 
 
 @admin.register(Statement)
@@ -38,11 +48,57 @@ class ImportForm(forms.Form):
     )
 
 
+NETWORK_BLOCKS_SHOWN = 20
+
+
+def import_columns(survey):
+    """(column name, what it holds) of the survey's import file, in order."""
+    questions = survey.questions.select_related("statement").order_by("order", "pk")
+    columns = [
+        (ID_COLUMN, _("vastaajan tunniste kyselytyökalussa")),
+        (TIME_COLUMN, _("vastausaika, VVVV-KK-PP TT:MM")),
+        (ORGANISATION_COLUMN, _("organisaation tyyppi")),
+    ]
+    has_open = False
+    for question in questions:
+        if question.kind == Question.Kind.LIKERT:
+            columns.append((question.statement.key, question.statement.text))
+        elif question.kind == Question.Kind.OPEN_TEXT:
+            has_open = True
+    if has_open:
+        columns.append((OPEN_COLUMN, _("avoin vastaus")))
+    return columns
+
+
+def import_template_examples(survey, columns):
+    examples = {
+        ID_COLUMN: "esim-1",
+        TIME_COLUMN: f"{survey.year}-11-24 16:22",
+        ORGANISATION_COLUMN: OrganisationType.choices[0][0],
+        OPEN_COLUMN: "",
+    }
+    return [(name, examples.get(name, "4")) for name, _text in columns]
+
+
+def import_summary_message(summary):
+    created = ngettext(
+        "Tuotu %(count)s vastaus.", "Tuotu %(count)s vastausta.", summary.created
+    ) % {"count": summary.created}
+    if not summary.skipped_existing:
+        return created
+    skipped = ngettext(
+        "%(count)s oli jo tuotu aiemmin.",
+        "%(count)s oli jo tuotu aiemmin.",
+        summary.skipped_existing,
+    ) % {"count": summary.skipped_existing}
+    return f"{created} {skipped}"
+
+
 @admin.register(Survey)
 class SurveyAdmin(admin.ModelAdmin):
     list_display = ["year", "title", "state", "results_published", "response_count", "import_link"]
     list_filter = ["state", "results_published"]
-    readonly_fields = ["state", "results_published"]
+    readonly_fields = ["state", "results_published", "answers_by_network"]
     inlines = [QuestionInline]
     actions = [
         "open_surveys",
@@ -59,6 +115,26 @@ class SurveyAdmin(admin.ModelAdmin):
     def response_count(self, survey):
         return survey.n_responses
 
+    @admin.display(description=_("verkkolomakkeen vastaukset osoitelohkoittain"))
+    def answers_by_network(self, survey):
+        """How many web answers came from each client network block: stuffing shows."""
+        if survey.pk is None:
+            return "–"
+        rows = (
+            survey.responses.exclude(client_network="")
+            .values_list("client_network")
+            .annotate(answers=Count("pk"))
+            .order_by("-answers", "client_network")[:NETWORK_BLOCKS_SHOWN]
+        )
+        if not rows:
+            return _("Ei verkkolomakkeen vastauksia.")
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            _("osoitelohko"),
+            _("vastauksia"),
+            format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", rows),
+        )
+
     @admin.display(description=_("tuonti"))
     def import_link(self, survey):
         url = reverse("admin:barometer_survey_import", args=[survey.pk])
@@ -71,6 +147,11 @@ class SurveyAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.import_view),
                 name="barometer_survey_import",
             ),
+            path(
+                "<int:survey_id>/tuo/pohja.csv",
+                self.admin_site.admin_view(self.import_template_view),
+                name="barometer_survey_import_template",
+            ),
             *super().get_urls(),
         ]
 
@@ -79,7 +160,7 @@ class SurveyAdmin(admin.ModelAdmin):
             raise PermissionDenied
         survey = get_object_or_404(Survey, pk=survey_id)
         form = ImportForm(request.POST or None, request.FILES or None)
-        errors = None
+        errors = frozen = None
         if request.method == "POST" and form.is_valid():
             try:
                 summary = survey_import_csv(
@@ -87,12 +168,10 @@ class SurveyAdmin(admin.ModelAdmin):
                 )
             except ImportRefused as refused:
                 errors = refused
+            except services.SurveyFrozen as refusal:
+                frozen = refusal
             else:
-                messages.success(
-                    request,
-                    _("Tuotu %(created)s vastausta; %(skipped)s oli jo tuotu aiemmin.")
-                    % {"created": summary.created, "skipped": summary.skipped_existing},
-                )
+                messages.success(request, import_summary_message(summary))
                 return redirect("admin:barometer_survey_changelist")
         context = {
             **self.admin_site.each_context(request),
@@ -100,10 +179,29 @@ class SurveyAdmin(admin.ModelAdmin):
             "survey": survey,
             "form": form,
             "refused": errors,
+            "frozen": survey.frozen_by_review and services.survey_frozen_message(survey),
             "opts": self.model._meta,
+            "columns": import_columns(survey),
+            "organisation_types": OrganisationType.choices,
+            "max_megabytes": MAX_IMPORT_BYTES // 1024 // 1024,
         }
-        status = 400 if errors else 200
+        status = 409 if frozen else 400 if errors else 200
         return TemplateResponse(request, "admin/barometer/import.html", context, status=status)
+
+    def import_template_view(self, request, survey_id):
+        """A CSV with the survey's header and one example row, to fill in or to compare."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        survey = get_object_or_404(Survey, pk=survey_id)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="barometri-{survey.year}-pohja.csv"'
+        )
+        columns = import_columns(survey)
+        writer = csv.writer(response)
+        writer.writerow([name for name, _text in columns])
+        writer.writerow([example for _name, example in import_template_examples(survey, columns)])
+        return response
 
     def _each(self, request, queryset, service, done_message):
         for survey in queryset:
@@ -114,23 +212,25 @@ class SurveyAdmin(admin.ModelAdmin):
                 return
         self.message_user(request, done_message, messages.SUCCESS)
 
-    @admin.action(description=_("Avaa valitut kyselyt vastattaviksi"))
+    @admin.action(description=_("Avaa valitut kyselyt vastattaviksi"), permissions=["change"])
     def open_surveys(self, request, queryset):
         self._each(request, queryset, services.survey_open, _("Kyselyt avattu."))
 
-    @admin.action(description=_("Sulje valitut kyselyt"))
+    @admin.action(description=_("Sulje valitut kyselyt"), permissions=["change"])
     def close_surveys(self, request, queryset):
         self._each(request, queryset, services.survey_close, _("Kyselyt suljettu."))
 
-    @admin.action(description=_("Julkaise valittujen kyselyjen tulokset"))
+    @admin.action(description=_("Julkaise valittujen kyselyjen tulokset"), permissions=["change"])
     def publish_results(self, request, queryset):
         self._each(request, queryset, services.results_publish, _("Tulokset julkaistu."))
 
-    @admin.action(description=_("Peru tulosten julkaisu"))
+    @admin.action(description=_("Peru tulosten julkaisu"), permissions=["change"])
     def unpublish_results(self, request, queryset):
         self._each(request, queryset, services.results_unpublish, _("Julkaisu peruttu."))
 
-    @admin.action(description=_("Vie avoimet vastaukset (CSV, vain toimitukselle)"))
+    @admin.action(
+        description=_("Vie avoimet vastaukset (CSV, vain toimitukselle)"), permissions=["change"]
+    )
     def export_open_answers(self, request, queryset):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="avoimet-vastaukset.csv"'

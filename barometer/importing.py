@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import DONT_KNOW, Answer, OrganisationType, Question, Response
+from .services import survey_ensure_not_frozen, survey_figures_store
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 ID_COLUMN, TIME_COLUMN, ORGANISATION_COLUMN, OPEN_COLUMN = (
@@ -72,14 +73,20 @@ def survey_import_csv(*, survey, data, progress=None):
 
     The file is parsed once with the csv module into compact tuples (one per respondent, its
     statement answers as small codes) and written without model instances: multi-row INSERTs
-    for the respondents, executemany (SQLite) or COPY (PostgreSQL) for the answers."""
+    for the respondents, executemany (SQLite) or COPY (PostgreSQL) for the answers.
+    Refused whole (SurveyFrozen) while a published review uses the survey; a closed survey's
+    stored results are recomputed after."""
+    survey_ensure_not_frozen(survey)
     text = _decode(data)
     header, reader = _reader(text)
     columns = _columns(survey, header)
     rows, errors = _parse_rows(reader, columns)
     if errors:
         raise ImportRefused(errors)
-    return _store(survey, rows, columns, progress)
+    summary = _store(survey, rows, columns, progress)
+    if survey.state == survey.State.CLOSED:
+        survey_figures_store(survey=survey)
+    return summary
 
 
 def file_error(reason):
@@ -298,10 +305,18 @@ def _answer_rows(rows, ids, columns):
             yield (response_id, open_id, None, False, open_text)
 
 
-def _table(model, *fields):
+def _table(model, fields):
+    """The quoted table, its columns (`fields` first, then every other stored field) and the
+    database values of those other fields' defaults, so a new field never breaks the import."""
     quote = connection.ops.quote_name
-    names = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
-    return quote(model._meta.db_table), names
+    others = [
+        f
+        for f in model._meta.concrete_fields
+        if not f.primary_key and f.name not in fields and f.attname not in fields
+    ]
+    columns = [model._meta.get_field(name) for name in fields] + others
+    defaults = tuple(f.get_db_prep_save(f.get_default(), connection) for f in others)
+    return quote(model._meta.db_table), ", ".join(quote(f.column) for f in columns), defaults
 
 
 class _BulkWriter:
@@ -313,19 +328,25 @@ class _BulkWriter:
     def __init__(self):
         self.adapt_time = connection.ops.adapt_datetimefield_value
         self.times = {}
+        self.response_table = _table(Response, self.RESPONSE_FIELDS)
+        self.answer_table = _table(Answer, self.ANSWER_FIELDS)
+        width = len(self.RESPONSE_FIELDS) + len(self.response_table[2])
         limit = connection.features.max_query_params or 5000  # None: no limit (PostgreSQL)
-        self.rows_per_insert = max(1, min(1000, limit // 5))
+        self.rows_per_insert = max(1, min(1000, limit // width))
+        self.response_placeholder = "(" + ", ".join(["%s"] * width) + ")"
 
     def responses(self, cursor, survey_id, rows):
         """Insert the respondents; their new ids in the order of `rows`."""
-        table, names = _table(Response, *self.RESPONSE_FIELDS)
+        table, names, defaults = self.response_table
+        source = Response.Source.IMPORT.value
         ids = {}
         for start in range(0, len(rows), self.rows_per_insert):
             chunk = rows[start : start + self.rows_per_insert]
             params = []
             for external_id, submitted, organisation, _codes, _open in chunk:
-                params += [survey_id, self._time(submitted), organisation, "import", external_id]
-            values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
+                params += [survey_id, self._time(submitted), organisation, source, external_id]
+                params += defaults
+            values = ", ".join([self.response_placeholder] * len(chunk))
             cursor.execute(
                 f"INSERT INTO {table} ({names}) VALUES {values} RETURNING id, external_id",
                 params,
@@ -334,13 +355,16 @@ class _BulkWriter:
         return [ids[row[0]] for row in rows]
 
     def answers(self, cursor, rows):
-        table, names = _table(Answer, *self.ANSWER_FIELDS)
+        table, names, defaults = self.answer_table
+        if defaults:
+            rows = (row + defaults for row in rows)
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         else:
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES (%s, %s, %s, %s, %s)", rows)
+            placeholders = ", ".join(["%s"] * (len(self.ANSWER_FIELDS) + len(defaults)))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
 
     def _time(self, value):
         if value not in self.times:

@@ -2,6 +2,7 @@ import csv
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -18,10 +19,31 @@ class ForwardForm(forms.Form):
     network = forms.ModelChoiceField(label=_("Verkosto"), queryset=Network.objects.active())
 
 
+class YearFilter(admin.SimpleListFilter):
+    title = _("saapumisvuosi")
+    parameter_name = "vuosi"
+
+    def lookups(self, request, model_admin):
+        years = model_admin.get_queryset(request).dates("created", "year", order="DESC")
+        return [(str(day.year), str(day.year)) for day in years]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(created__year=int(self.value()))
+        return queryset
+
+
 @admin.register(Idea)
 class IdeaAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "topic", "state", "created", "forwarded_to", "has_public_response"]
-    list_filter = ["state", "topic", "forwarded_to"]
+    list_display = [
+        "beginning",
+        "topic",
+        "state",
+        "forwarded_to",
+        "created",
+        "has_public_response",
+    ]
+    list_filter = ["state", YearFilter, "topic", "forwarded_to"]
     search_fields = ["message", "staff_note", "public_response"]
     date_hierarchy = "created"
     list_select_related = ["forwarded_to"]
@@ -42,7 +64,13 @@ class IdeaAdmin(admin.ModelAdmin):
             return (
                 base
                 + PERSONAL_FIELDS
-                + ["staff_note", "network_note", "public_response", "personal_data_purged_at"]
+                + [
+                    "staff_note",
+                    "network_note",
+                    "summary",
+                    "public_response",
+                    "personal_data_purged_at",
+                ]
             )
         return base + ["network_note"]
 
@@ -54,17 +82,32 @@ class IdeaAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def lookup_allowed(self, lookup, value, request):
+        """A role filters only on fields it is shown: no `?email__startswith=` oracle."""
+        if lookup.split(LOOKUP_SEP)[0] not in self.get_fields(request):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def get_search_fields(self, request):
+        if self.is_editor(request):
+            return self.search_fields
+        return [field for field in self.search_fields if field in self.get_fields(request)]
+
     def get_actions(self, request):
         actions = super().get_actions(request)
         if not self.is_editor(request):
             actions.pop("forward_to_network", None)
         return actions
 
+    @admin.display(description=_("idea"), ordering="-created")
+    def beginning(self, idea):
+        return idea.excerpt
+
     @admin.display(boolean=True, description=_("julkinen vastaus"))
     def has_public_response(self, idea):
         return bool(idea.public_response)
 
-    @admin.action(description=_("Välitä valitut ideat verkostolle"))
+    @admin.action(description=_("Välitä valitut ideat verkostolle"), permissions=["delete"])
     def forward_to_network(self, request, queryset):
         form = ForwardForm(request.POST if "network" in request.POST else None)
         if form.is_valid():
@@ -82,7 +125,7 @@ class IdeaAdmin(admin.ModelAdmin):
         }
         return render(request, "admin/feedback/forward.html", context)
 
-    @admin.action(description=_("Vie valitut CSV-tiedostoon"))
+    @admin.action(description=_("Vie valitut CSV-tiedostoon"), permissions=["view"])
     def export_csv(self, request, queryset):
         """Editors get the personal data too; contact persons never do."""
         with_personal = self.is_editor(request)

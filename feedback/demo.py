@@ -94,6 +94,9 @@ def load(stdout):
                 "message": message,
                 "state": state,
                 "public_response": response,
+                # The editor-approved summary shown with a public response; in the demo the
+                # short messages stand as their own summaries.
+                "summary": message if response else "",
                 "forwarded_to": networks.get(network),
                 "name": "Esimerkki Henkilö" if index % 3 == 0 else "",
                 "email": "esimerkki@example.fi" if index % 3 == 0 else "",

@@ -3,6 +3,7 @@ import uuid
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout, Submit
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import MESSAGE_MAX_LENGTH, MESSAGE_MIN_LENGTH, Idea
@@ -59,6 +60,10 @@ class IdeaForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["topic"].choices = Idea.Topic.choices
+        # static/js/site.js shows a live character count from this template (no JS: no count).
+        self.fields["message"].widget.attrs["data-counter"] = gettext(
+            "{count} / {max} merkkiä"
+        )
         self.helper = FormHelper()
         self.helper.form_tag = True
         self.helper.attrs = {"novalidate": ""}
@@ -73,6 +78,14 @@ class IdeaForm(forms.ModelForm):
             Field(HONEYPOT_FIELD, wrapper_class="honeypot", aria_hidden="true"),
             Submit("laheta", _("Lähetä idea")),
         )
+
+    @classmethod
+    def refilled(cls, data):
+        """An unbound form showing what was sent (no errors), to send again."""
+        fields = [*cls.Meta.fields, "submission_token"]
+        initial = {name: data.get(name, "") for name in fields if name in data}
+        initial["consent_to_contact"] = bool(data.get("consent_to_contact"))
+        return cls(initial=initial)
 
     @property
     def is_spam(self):

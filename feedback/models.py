@@ -1,16 +1,20 @@
 import uuid
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinLengthValidator
 from django.db import models
 from django.db.models import Count
 from django.db.models.functions import ExtractYear
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from networks.models import Network
 
 MESSAGE_MIN_LENGTH = 10
 MESSAGE_MAX_LENGTH = 4000
+# The same text from the same client within this window is one idea (back and send again).
+DUPLICATE_WINDOW = timedelta(minutes=30)
 
 
 class IdeaQuerySet(models.QuerySet):
@@ -78,6 +82,15 @@ class Idea(models.Model):
     network_note = models.TextField(
         _("verkoston muistiinpano"), blank=True, help_text=_("Verkoston yhteyshenkilön merkintä.")
     )
+    summary = models.CharField(
+        _("tiivistelmä ideasta"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Toimituksen hyväksymä lyhyt kuvaus ideasta, joka näytetään julkisen vastauksen "
+            "yhteydessä. Älä kirjoita tähän henkilötietoja."
+        ),
+    )
     public_response = models.TextField(
         _("julkinen vastaus"),
         blank=True,
@@ -85,6 +98,16 @@ class Idea(models.Model):
     )
     personal_data_purged_at = models.DateTimeField(
         _("henkilötiedot poistettu"), null=True, blank=True
+    )
+    client_hash = models.CharField(
+        _("lähettäjän tunniste (tiiviste)"),
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text=_("Tiiviste lähettäjän osoitteesta kaksoislähetysten tunnistamiseen."),
+    )
+    language = models.CharField(
+        _("lähettäjän kieli"), max_length=10, default="fi", editable=False
     )
     submission_token = models.UUIDField(
         _("lähetystunniste"), default=uuid.uuid4, unique=True, editable=False
@@ -105,6 +128,15 @@ class Idea(models.Model):
 
     def __str__(self):
         return _("Idea %(pk)s (%(topic)s)") % {"pk": self.pk, "topic": self.get_topic_display()}
+
+    @property
+    def excerpt(self):
+        """The beginning of the idea, for lists."""
+        return Truncator(" ".join(self.message.split())).chars(80)
+
+    @property
+    def may_be_contacted(self):
+        return bool(self.email) and self.consent_to_contact
 
     def clean(self):
         if self.email and not self.consent_to_contact:

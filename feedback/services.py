@@ -4,37 +4,87 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 
+from networks.mail import email_build, emails_send, site_url
 from networks.models import ContactPerson
 
-from .models import Idea
+from .models import DUPLICATE_WINDOW, Idea
 
 logger = logging.getLogger(__name__)
 
 
-def idea_submit(*, form):
-    """Store the idea once (a repeated submission token stores nothing), then notify editors."""
+def client_fingerprint(address):
+    """A keyed hash of the client's address: enough to spot a resend, never the address."""
+    return salted_hmac("feedback.idea-client", address, algorithm="sha256").hexdigest()
+
+
+def _idea_store_once(form, token, fingerprint, language):
+    """The new idea, or None when this token or (from this client) this text is stored."""
+    if Idea.objects.filter(submission_token=token).exists():
+        return None
+    if fingerprint and (
+        Idea.objects.filter(
+            client_hash=fingerprint,
+            message=form.cleaned_data["message"],
+            created__gte=timezone.now() - DUPLICATE_WINDOW,
+        ).exists()
+    ):
+        return None
+    idea = form.save(commit=False)
+    idea.submission_token = token
+    idea.client_hash = fingerprint
+    idea.language = language or settings.LANGUAGE_CODE
+    idea.save()
+    return idea
+
+
+def idea_submit(*, form, language=None, client=""):
+    """Store the idea once, then notify editors and, when they gave an email and consent,
+    thank the sender in their own language. A repeated submission token, or the same text
+    from the same client (`client`: the address, hashed here) within DUPLICATE_WINDOW,
+    stores nothing and returns None."""
     token = form.cleaned_data["submission_token"]
-    with transaction.atomic():
+    try:
+        with transaction.atomic():
+            fingerprint = client_fingerprint(client) if client else ""
+            idea = _idea_store_once(form, token, fingerprint, language)
+    except IntegrityError:  # the same form sent twice at once: the other request stored it
         if Idea.objects.filter(submission_token=token).exists():
             return None
-        idea = form.save(commit=False)
-        idea.submission_token = token
-        idea.save()
-    _notify(
-        settings.FEEDBACK_NOTIFY_EMAILS,
-        _("Uusi kehittämisidea: %(topic)s") % {"topic": idea.get_topic_display()},
-        idea,
-    )
+        raise
+    if idea is None:
+        return None
+    messages = []
+    if settings.FEEDBACK_NOTIFY_EMAILS:
+        messages.append(
+            email_build(
+                template="idea_new",
+                to=settings.FEEDBACK_NOTIFY_EMAILS,
+                context={"idea": idea, "url": _admin_url(idea)},
+            )
+        )
+    if idea.may_be_contacted:
+        with translation.override(idea.language):
+            follow = site_url(reverse("feedback:idea-summary"))
+        messages.append(
+            email_build(
+                template="idea_received",
+                to=[idea.email],
+                context={"idea": idea, "url": follow},
+                language=idea.language,
+            )
+        )
+    _send(messages, idea)
     return idea
 
 
 def idea_forward(*, idea, network):
+    """Forward the idea to a network: its contact persons get the idea's text (and the
+    sender's details only if the sender consented to be contacted) and a link to it."""
     idea.forwarded_to = network
     if idea.state == Idea.State.NEW:
         idea.state = Idea.State.IN_PROGRESS
@@ -44,33 +94,41 @@ def idea_forward(*, idea, network):
         .exclude(email="")
         .values_list("email", flat=True)
     )
-    _notify(
-        recipients,
-        _("Kehittämisidea välitetty verkostolle %(network)s") % {"network": network.name},
-        idea,
-    )
+    if recipients:
+        message = email_build(
+            template="idea_forwarded",
+            to=recipients,
+            context={"idea": idea, "network": network, "url": _admin_url(idea)},
+        )
+        _send([message], idea)
 
 
-def _notify(recipients, subject, idea):
-    """A link to the idea in admin, no personal data. A failing mail server is logged only."""
-    if not recipients:
-        return
-    url = settings.SITE_URL.rstrip("/") + reverse("admin:feedback_idea_change", args=[idea.pk])
-    body = _("Aihe: %(topic)s\nLue ja käsittele idea ylläpidossa:\n%(url)s") % {
-        "topic": idea.get_topic_display(),
-        "url": url,
-    }
+def _admin_url(idea):
+    return site_url(reverse("admin:feedback_idea_change", args=[idea.pk]))
+
+
+def _send(messages, idea):
+    """Mail is best effort: a failing mail server is logged (without personal data) only."""
     try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+        emails_send(messages)
     except Exception as error:  # noqa: BLE001 - any mail failure must not lose or fail the idea
         logger.error("feedback: notification for idea %s failed: %s", idea.pk, type(error).__name__)
 
 
-def ideas_purge_personal_data(*, now=None, months=None):
-    """Erase names, emails and organisations of ideas older than the retention period."""
+def ideas_purge_personal_data(*, now=None, months=None, dry_run=False):
+    """Erase names, emails and organisations of ideas older than the retention period.
+    Returns how many ideas were (or, with `dry_run`, would be) purged."""
     now = now or timezone.now()
     months = settings.FEEDBACK_RETENTION_MONTHS if months is None else months
     cutoff = now - timedelta(days=round(months * 365.25 / 12))
-    return Idea.objects.filter(created__lt=cutoff, personal_data_purged_at__isnull=True).update(
-        name="", email="", organisation="", consent_to_contact=False, personal_data_purged_at=now
+    due = Idea.objects.filter(created__lt=cutoff, personal_data_purged_at__isnull=True)
+    if dry_run:
+        return due.count()
+    return due.update(
+        name="",
+        email="",
+        organisation="",
+        consent_to_contact=False,
+        client_hash="",
+        personal_data_purged_at=now,
     )

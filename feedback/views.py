@@ -1,12 +1,18 @@
 from django.conf import settings
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import translation
 from django.utils.decorators import method_decorator
+from django.utils.module_loading import import_string
 from django.views.generic import FormView, TemplateView
 from django_ratelimit.decorators import ratelimit
 
 from .forms import IdeaForm
 from .models import Idea
 from .services import idea_submit
+
+# The one client-address function (RATELIMIT_IP_META_KEY) is used by the rate limit and by
+# the duplicate check alike; this app reads it from settings, not by importing the site app.
 
 
 def idea_rate(group, request):
@@ -25,16 +31,31 @@ class IdeaFormView(FormView):
 
     def post(self, request, *args, **kwargs):
         if getattr(request, "limited", False):
-            return render(request, "feedback/rate_limited.html", status=429)
+            return idea_form_again(request, status=429, rate_limited=True)
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
         if not form.is_spam:
-            idea_submit(form=form)
+            idea_submit(
+                form=form,
+                language=translation.get_language(),
+                client=import_string(settings.RATELIMIT_IP_META_KEY)(self.request),
+            )
         return redirect("feedback:idea-thanks")
 
     def form_invalid(self, form):
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+def idea_form_again(request, *, status, **flags):
+    """The idea form filled with what was sent, with a notice (`flags`) on why it was not
+    stored: the rate limit (429) and a missing or expired CSRF cookie (403) keep the text."""
+    context = {
+        "form": IdeaForm.refilled(request.POST),
+        "retention_months": settings.FEEDBACK_RETENTION_MONTHS,
+        **flags,
+    }
+    return TemplateResponse(request, IdeaFormView.template_name, context, status=status)
 
 
 class IdeaThanksView(TemplateView):
@@ -51,6 +72,6 @@ class IdeaSummaryView(TemplateView):
         context = super().get_context_data(**kwargs)
         context["years"] = Idea.objects.summary_by_year()
         context["responses"] = Idea.objects.with_public_response().only(
-            "topic", "created", "state", "public_response"
+            "topic", "created", "state", "summary", "public_response"
         )[: self.responses_shown]
         return context

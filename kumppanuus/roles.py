@@ -3,16 +3,20 @@
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 
+from networks.roles import EDITORS
+
 CONTACT_PERSONS = "Yhteyshenkilöt"
-EDITORS = "Toimitus"
 
 EDITOR_APPS = ["networks", "programme", "barometer", "feedback", "kumppanuus"]
 
 # Contact persons read what they rate against and edit only their own networks' statuses;
-# the row-level limits live in the admin classes.
+# the row-level limits live in the admin classes (events: networks.models.can_edit_event).
 CONTACT_PERSON_PERMISSIONS = [
     "networks.view_network",
     "networks.view_event",
+    "networks.add_event",
+    "networks.change_event",
+    "networks.delete_event",
     "programme.view_programme",
     "programme.view_measure",
     "programme.view_assessmentround",

@@ -1,8 +1,9 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from .models import ContactPerson, Event, Network, Theme
+from .models import ContactPerson, Event, Network, Theme, can_edit_event, networks_of_user
 
 
 @admin.register(Theme)
@@ -58,7 +59,47 @@ class ContactPersonAdmin(admin.ModelAdmin):
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
     list_display = ["title", "network", "start", "end", "place", "online"]
-    list_filter = ["network", "online"]
+    list_filter = [("network", admin.RelatedOnlyFieldListFilter), "online"]
     search_fields = ["title", "description", "place"]
     date_hierarchy = "start"
     list_select_related = ["network"]
+
+    # Contact persons add and edit their own networks' events; every check is can_edit_event.
+
+    def _all_networks(self, request):
+        return request.user.has_perm("networks.change_network")
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if self._all_networks(request):
+            return queryset
+        return queryset.filter(network__in=networks_of_user(request.user))
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and (
+            self._all_networks(request) or networks_of_user(request.user).exists()
+        )
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or can_edit_event(request.user, obj.network))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or can_edit_event(request.user, obj.network))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "network" and not self._all_networks(request):
+            kwargs["queryset"] = networks_of_user(request.user)
+            kwargs["required"] = True
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if not can_edit_event(request.user, obj.network):
+            raise PermissionDenied
+        super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        if not can_edit_event(request.user, obj.network):
+            raise PermissionDenied
+        super().delete_model(request, obj)

@@ -1,6 +1,5 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -8,14 +7,25 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
-from simple_history.admin import SimpleHistoryAdmin
 
 from networks.models import Network, networks_of_user
 
-from . import services
+from . import rules, selectors, services
 from .forms import RoundCreateForm, status_formset
+from .history_admin import RuledHistoryAdmin
 from .models import AssessmentRound, Measure, MeasureStatus, Priority, Programme, StatusLevel
-from .progress import network_completion
+from .progress import network_completion, unconfirmed_networks
+
+
+def titled(title, base):
+    """A list filter of class `base` under its own heading, so no two filters share a name."""
+
+    class Titled(base):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.title = title
+
+    return Titled
 
 
 class StatusLevelInline(TranslationTabularInline):
@@ -51,6 +61,9 @@ class AssessmentRoundAdmin(admin.ModelAdmin):
     readonly_fields = ["state", "completion"]
     actions = ["open_rounds", "close_rounds", "send_reminders"]
 
+    def has_manage_rounds_permission(self, request):
+        return rules.can_manage_rounds(request.user)
+
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
             kwargs["form"] = RoundCreateForm
@@ -80,42 +93,88 @@ class AssessmentRoundAdmin(admin.ModelAdmin):
     def completion(self, obj):
         rows = format_html_join(
             "",
-            "<tr><td>{}</td><td>{} / {}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{} / {}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
                     n.name,
-                    n.assessed,
+                    n.assessed - n.copied,
                     n.promoted,
-                    _("valmis") if n.assessed >= n.promoted else _("kesken"),
+                    n.copied,
+                    _("vahvistettu") if n.confirmed else _("ei vahvistettu"),
                 )
                 for n in network_completion(obj)
             ),
         )
         return format_html(
-            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
             _("Verkosto"),
             _("Arvioitu / edistää"),
+            _("Kopioitu, tarkistamatta"),
             _("Tila"),
             rows,
         )
 
-    @admin.action(description=_("Avaa valitut kierrokset arvioitaviksi"))
-    def open_rounds(self, request, queryset):
-        for assessment_round in queryset:
-            services.round_open(assessment_round=assessment_round)
-        self.message_user(request, _("Kierrokset avattu."), messages.SUCCESS)
+    def _round_service(self, request, service, assessment_round):
+        """Run a round service; a refusal is shown with its reason (and answers False)."""
+        try:
+            service(assessment_round=assessment_round, user=request.user)
+        except (PermissionDenied, ValidationError) as error:
+            reason = " ".join(getattr(error, "messages", None) or [str(error)])
+            self.message_user(request, f"{assessment_round}: {reason}", messages.ERROR)
+            return False
+        return True
 
-    @admin.action(description=_("Sulje valitut kierrokset (luvut jäädytetään)"))
+    def _each_round(self, request, queryset, service, done_message):
+        """Run a round service on each selected round; a refusal stops with its reason."""
+        if all(self._round_service(request, service, r) for r in queryset):
+            self.message_user(request, done_message, messages.SUCCESS)
+
+    @admin.action(
+        description=_("Avaa valitut kierrokset arvioitaviksi"), permissions=["manage_rounds"]
+    )
+    def open_rounds(self, request, queryset):
+        self._each_round(request, queryset, services.round_open, _("Kierrokset avattu."))
+
+    @admin.action(
+        description=_("Sulje valitut kierrokset (luvut jäädytetään)"), permissions=["manage_rounds"]
+    )
     def close_rounds(self, request, queryset):
         for assessment_round in queryset:
-            services.round_close(assessment_round=assessment_round)
-        self.message_user(request, _("Kierrokset suljettu."), messages.SUCCESS)
+            missing = unconfirmed_networks(assessment_round)
+            if not self._round_service(request, services.round_close, assessment_round):
+                return
+            if missing:
+                self.message_user(
+                    request,
+                    _("Vuosi %(year)s suljettu. Arviotaan ei vahvistaneet: %(names)s.")
+                    % {
+                        "year": assessment_round.year,
+                        "names": ", ".join(n.name for n in missing),
+                    },
+                    messages.WARNING,
+                )
+            else:
+                self.message_user(
+                    request,
+                    _("Vuosi %(year)s suljettu. Kaikki verkostot vahvistivat arvionsa.")
+                    % {"year": assessment_round.year},
+                    messages.SUCCESS,
+                )
 
-    @admin.action(description=_("Lähetä muistutus verkostoille, joiden arvio on kesken"))
+    @admin.action(
+        description=_("Lähetä muistutus verkostoille, joiden arvio on kesken"),
+        permissions=["manage_rounds"],
+    )
     def send_reminders(self, request, queryset):
-        sent = sum(
-            services.reminders_send(assessment_round=r) for r in queryset.filter(state="open")
-        )
+        try:
+            sent = sum(
+                len(services.reminders_send(assessment_round=r, user=request.user))
+                for r in queryset.filter(state="open")
+            )
+        except PermissionDenied as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
         self.message_user(
             request,
             ngettext("%(n)d muistutus lähetetty.", "%(n)d muistutusta lähetetty.", sent)
@@ -125,9 +184,17 @@ class AssessmentRoundAdmin(admin.ModelAdmin):
 
 
 @admin.register(MeasureStatus)
-class MeasureStatusAdmin(SimpleHistoryAdmin):
+class MeasureStatusAdmin(RuledHistoryAdmin):
     list_display = ["measure", "network", "year", "level", "updated_by", "updated_at"]
-    list_filter = ["round__programme", "round__year", "round__state", "network", "level"]
+    list_filter = [
+        ("round__programme", titled(_("ohjelma"), admin.RelatedFieldListFilter)),
+        ("round__year", titled(_("arviointivuosi"), admin.AllValuesFieldListFilter)),
+        ("round__state", titled(_("kierroksen tila"), admin.ChoicesFieldListFilter)),
+        # Only the networks in the rows the user may see: a contact person's own.
+        ("network", titled(_("verkosto"), admin.RelatedOnlyFieldListFilter)),
+        ("level", titled(_("arvioitu taso"), admin.RelatedFieldListFilter)),
+        "copied",
+    ]
     search_fields = ["measure__code", "measure__title", "note"]
     list_select_related = ["measure", "network", "round", "level", "updated_by"]
     history_list_display = ["level", "note"]
@@ -139,23 +206,32 @@ class MeasureStatusAdmin(SimpleHistoryAdmin):
         return obj.round.year
 
     def _sees_all(self, request):
-        return request.user.has_perm("programme.assess_all_networks")
+        return rules.sees_all_networks(request.user)
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if self._sees_all(request):
-            return queryset
-        return queryset.filter(network__in=networks_of_user(request.user))
+        return rules.statuses_visible_to(request.user, super().get_queryset(request))
+
+    def has_view_permission(self, request, obj=None):
+        if not super().has_view_permission(request, obj):
+            return False
+        return obj is None or rules.can_see_status(request.user, obj)
 
     def has_change_permission(self, request, obj=None):
         if not super().has_change_permission(request, obj):
             return False
         if obj is None:
             return True
-        return services.can_edit_statuses(request.user, obj.round, obj.network)
+        return rules.can_edit_statuses(request.user, obj.round, obj.network)
+
+    def has_revert_permission(self, request, obj):
+        return rules.can_revert_status(request.user, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return self._sees_all(request) and super().has_delete_permission(request, obj)
+        if not super().has_delete_permission(request, obj):
+            return False
+        if obj is None:
+            return self._sees_all(request)
+        return rules.can_delete_status(request.user, obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if not self._sees_all(request):
@@ -166,7 +242,7 @@ class MeasureStatusAdmin(SimpleHistoryAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
-        if not services.can_edit_statuses(request.user, obj.round, obj.network):
+        if not rules.can_edit_statuses(request.user, obj.round, obj.network):
             raise PermissionDenied
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
@@ -191,27 +267,10 @@ class MeasureStatusAdmin(SimpleHistoryAdmin):
     def assess_index_view(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        networks = (
-            Network.objects.all() if self._sees_all(request) else networks_of_user(request.user)
-        )
-        rounds = AssessmentRound.objects.open().select_related("programme")
-        rows = [
-            (assessment_round, network)
-            for assessment_round in rounds
-            for network in networks.filter(measures__programme=assessment_round.programme)
-            .annotate(
-                promoted=Count(
-                    "measures",
-                    filter=Q(measures__programme=assessment_round.programme),
-                    distinct=True,
-                )
-            )
-            .distinct()
-        ]
         context = {
             **self.admin_site.each_context(request),
             "title": _("Toimenpiteiden arviointi"),
-            "rows": rows,
+            "tasks": selectors.assessment_tasks(request.user),
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/programme/assess_index.html", context)
@@ -221,41 +280,75 @@ class MeasureStatusAdmin(SimpleHistoryAdmin):
             AssessmentRound.objects.select_related("programme"), pk=round_id
         )
         network = get_object_or_404(Network, slug=network_slug)
-        if not services.can_edit_statuses(request.user, assessment_round, network):
-            raise PermissionDenied
-        measures = list(
-            network.measures.filter(programme=assessment_round.programme).select_related("priority")
-        )
+        if not rules.can_edit_statuses(request.user, assessment_round, network):
+            return self.assess_denied(request, assessment_round, network)
+        measures, current, previous, earlier = selectors.assess_screen(assessment_round, network)
         levels = assessment_round.programme.levels.order_by("rank")
-        existing = {s.measure_id: s for s in assessment_round.statuses.filter(network=network)}
-        formset = status_formset(measures, levels, existing, data=request.POST or None)
+        formset = status_formset(measures, levels, current, data=request.POST or None)
+        confirming = "confirm" in request.POST
         if request.method == "POST" and formset.is_valid():
             rows = [
                 (measure, form.cleaned_data["level"], form.cleaned_data["note"])
                 for measure, form in zip(measures, formset.forms, strict=True)
             ]
+            save = services.assessment_confirm if confirming else services.statuses_save
             try:
-                written = services.statuses_save(
+                written = save(
                     user=request.user, assessment_round=assessment_round, network=network, rows=rows
                 )
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:
-                messages.success(
-                    request,
-                    ngettext("%(n)d arvio tallennettu.", "%(n)d arviota tallennettu.", written)
-                    % {"n": written},
-                )
+                saved = ngettext(
+                    "%(n)d arvio tallennettu.", "%(n)d arviota tallennettu.", written
+                ) % {"n": written}
+                if confirming:
+                    saved += " " + _("Vuoden %(year)s arvio on vahvistettu. Kiitos!") % {
+                        "year": assessment_round.year
+                    }
+                messages.success(request, saved)
                 return redirect(request.path)
+        confirmation = assessment_round.confirmations.filter(network=network).first()
+        rows = [
+            selectors.AssessRow(m, form, current.get(m.pk), previous.get(m.pk))
+            for m, form in zip(measures, formset.forms, strict=False)
+        ]
         context = {
             **self.admin_site.each_context(request),
             "title": _("%(network)s: arviointi %(year)s")
             % {"network": network.name, "year": assessment_round.year},
             "network": network,
             "round": assessment_round,
+            "previous_round": earlier,
+            "confirmation": confirmation,
             "formset": formset,
-            "rows": list(zip(measures, formset.forms, strict=False)),
+            "rows": rows,
+            "copies": sum(1 for row in rows if row.unchecked_copy),
             "opts": self.model._meta,
             "index_url": reverse("admin:programme_measurestatus_assess_index"),
         }
         return TemplateResponse(request, "admin/programme/assess_form.html", context)
+
+    def assess_denied(self, request, assessment_round, network):
+        """The 403 of the assessment screen, in the admin's look, saying why and what to do."""
+        if not assessment_round.is_open:
+            reason = _(
+                "Vuoden %(year)s arviointikierros on suljettu, joten sen arvioita ei voi enää "
+                "muuttaa. Suljetun vuoden luvut on jäädytetty julkaistua katsausta varten."
+            ) % {"year": assessment_round.year}
+        else:
+            reason = _(
+                "Et ole verkoston %(network)s yhteyshenkilö, joten et voi arvioida sen "
+                "toimenpiteitä. Jos sinun kuuluisi olla, pyydä toimitusta liittämään sinut "
+                "verkostoon."
+            ) % {"network": network.name}
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Et voi muokata tätä arviota"),
+            "reason": reason,
+            "tasks": selectors.assessment_tasks(request.user),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(
+            request, "admin/programme/assess_denied.html", context, status=403
+        )

@@ -14,7 +14,7 @@ class StatusRowForm(forms.Form):
         label=_("Mitä on tehty"),
         required=False,
         max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 2, "cols": 50}),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def __init__(self, *args, levels, **kwargs):

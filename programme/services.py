@@ -1,17 +1,18 @@
 """Writes that touch several rows or send mail. Each validates first, then saves atomically."""
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from networks.models import ContactPerson, networks_of_user
+from networks.mail import email_build, emails_send, site_url
+from networks.models import ContactPerson
 
-from .models import AssessmentRound, MeasureStatus
-from .progress import network_completion, previous_round
+from .models import AssessmentConfirmation, AssessmentRound, MeasureStatus
+from .progress import previous_round, round_figures_data, unconfirmed_networks
+from .rules import can_edit_statuses, can_manage_rounds
 
 
 def round_create(*, programme, year, opens=None, closes=None, copy_previous=True):
@@ -43,6 +44,7 @@ def round_copy_statuses(*, target):
             round=target,
             level_id=status.level_id,
             note=status.note,
+            copied=True,
         )
         for status in source.statuses.all()
     ]
@@ -50,25 +52,51 @@ def round_copy_statuses(*, target):
     return len(copies)
 
 
-def round_open(*, assessment_round):
-    assessment_round.state = AssessmentRound.State.OPEN
-    assessment_round.save(update_fields=["state"])
+def round_ensure_editor(user):
+    """Only editors open, close or remind: on every path that reaches these services."""
+    if not can_manage_rounds(user):
+        raise PermissionDenied(_("Vain toimitus voi avata ja sulkea arviointikierroksia."))
 
 
-def round_close(*, assessment_round):
-    assessment_round.state = AssessmentRound.State.CLOSED
-    assessment_round.save(update_fields=["state"])
+def round_ensure_not_frozen(assessment_round):
+    """A round whose figures a published review shows cannot change until it is unpublished."""
+    if assessment_round.frozen_by_review:
+        raise ValidationError(
+            _(
+                "Arviointikierrosta %(year)s ei voi avata: julkaistu vuosikatsaus ”%(review)s” "
+                "käyttää sen lukuja. Toimitus voi ensin perua katsauksen julkaisun."
+            )
+            % {"year": assessment_round.year, "review": assessment_round.frozen_by_review},
+            code="frozen",
+        )
 
 
-def can_edit_statuses(user, assessment_round, network):
-    if not assessment_round.is_open:
-        return False
-    if user.has_perm("programme.assess_all_networks"):
-        return True
-    return (
-        user.has_perm("programme.change_measurestatus")
-        and networks_of_user(user).filter(pk=network.pk).exists()
-    )
+def round_open(*, assessment_round, user):
+    """Reopen a round for assessment; its stored figures are discarded."""
+    round_ensure_editor(user)
+    with transaction.atomic():
+        assessment_round = AssessmentRound.objects.select_for_update().get(pk=assessment_round.pk)
+        round_ensure_not_frozen(assessment_round)
+        assessment_round.state = AssessmentRound.State.OPEN
+        assessment_round.figures = None
+        assessment_round.save(update_fields=["state", "figures"])
+    return assessment_round
+
+
+def round_close(*, assessment_round, user):
+    """Close a round: from now on it is the public record, its figures computed once here."""
+    round_ensure_editor(user)
+    with transaction.atomic():
+        assessment_round.state = AssessmentRound.State.CLOSED
+        assessment_round.save(update_fields=["state"])
+        round_figures_store(assessment_round=assessment_round)
+    return assessment_round
+
+
+def round_figures_store(*, assessment_round):
+    """Compute and store a closed round's figures (closing, and the demo data, call this)."""
+    assessment_round.figures = round_figures_data(assessment_round)
+    assessment_round.save(update_fields=["figures"])
 
 
 def statuses_save(*, user, assessment_round, network, rows):
@@ -78,10 +106,51 @@ def statuses_save(*, user, assessment_round, network, rows):
     changed are written; an empty level removes an earlier rating ("ei arvioitu").
     Returns the number of rows written.
     """
+    _statuses_validate(user=user, assessment_round=assessment_round, network=network, rows=rows)
+    with transaction.atomic():
+        return _statuses_write(
+            user=user, assessment_round=assessment_round, network=network, rows=rows
+        )
+
+
+def assessment_confirm(*, user, assessment_round, network, rows):
+    """"Vahvista arvio": save the whole screen and record that the network's year is assessed.
+
+    Every measure the network promotes must have a level; copies of last year become the
+    contact person's own assessment. Nothing is saved when anything is wrong.
+    """
+    _statuses_validate(user=user, assessment_round=assessment_round, network=network, rows=rows)
+    missing = [measure.code for measure, level, _note in rows if level is None]
+    if missing:
+        raise ValidationError(
+            _("Anna tila jokaiselle toimenpiteelle ennen vahvistusta. Puuttuu: %(codes)s.")
+            % {"codes": ", ".join(missing)},
+            code="unassessed",
+        )
+    with transaction.atomic():
+        written = _statuses_write(
+            user=user, assessment_round=assessment_round, network=network, rows=rows
+        )
+        assessment_round.statuses.filter(network=network, copied=True).update(copied=False)
+        AssessmentConfirmation.objects.update_or_create(
+            round=assessment_round,
+            network=network,
+            defaults={"confirmed_by": user, "confirmed_at": timezone.now()},
+        )
+    return written
+
+
+def _statuses_validate(*, user, assessment_round, network, rows):
     if not can_edit_statuses(user, assessment_round, network):
         raise PermissionDenied(_("Et voi muokata tämän verkoston arvioita tällä kierroksella."))
-    promoted = set(network.measures.values_list("pk", flat=True))
-    existing = {s.measure_id: s for s in assessment_round.statuses.filter(network=network)}
+    promoted = set(
+        network.measures.filter(programme=assessment_round.programme_id).values_list(
+            "pk", flat=True
+        )
+    )
+    given = [measure.pk for measure, _level, _note in rows]
+    if len(set(given)) != len(given):
+        raise ValidationError(_("Sama toimenpide on lomakkeella kahdesti."), code="duplicate")
     for measure, level, _note in rows:
         if measure.pk not in promoted:
             raise ValidationError(
@@ -89,49 +158,70 @@ def statuses_save(*, user, assessment_round, network, rows):
             )
         if level is not None and level.programme_id != assessment_round.programme_id:
             raise ValidationError(_("Tila kuuluu toisen ohjelman asteikkoon."))
+
+
+def _statuses_write(*, user, assessment_round, network, rows):
+    existing = {s.measure_id: s for s in assessment_round.statuses.filter(network=network)}
     written = 0
-    with transaction.atomic():
-        for measure, level, note in rows:
-            status = existing.get(measure.pk)
-            if level is None:
-                if status is not None:
-                    status.delete()
-                    written += 1
-                continue
-            if status is None:
-                status = MeasureStatus(measure=measure, network=network, round=assessment_round)
-            elif status.level_id == level.pk and status.note == note:
-                continue
-            status.level = level
-            status.note = note
-            status.updated_by = user
-            status._history_user = user
-            status.save()
-            written += 1
+    for measure, level, note in rows:
+        status = existing.get(measure.pk)
+        if level is None:
+            if status is not None:
+                status.delete()
+                written += 1
+            continue
+        if status is None:
+            status = MeasureStatus(measure=measure, network=network, round=assessment_round)
+        elif status.level_id == level.pk and status.note == note:
+            continue
+        status.level = level
+        status.note = note
+        status.copied = False
+        status.updated_by = user
+        status._history_user = user
+        status.save()
+        written += 1
     return written
 
 
-def reminders_send(*, assessment_round):
-    """Email the contact persons of networks that have not assessed all their measures."""
-    lagging = [n for n in network_completion(assessment_round) if n.assessed < n.promoted]
-    contacts = ContactPerson.objects.filter(networks__in=lagging).exclude(email="").distinct()
-    url = settings.SITE_URL.rstrip("/") + reverse("admin:programme_measurestatus_assess_index")
-    subject = _("Muistutus: maakuntaohjelman toimenpiteiden arviointi %(year)s") % {
-        "year": assessment_round.year
-    }
-    messages = [
-        (
-            subject,
-            _(
-                "Hei %(name)s,\n\nverkostosi ei ole vielä arvioinut kaikkia edistämiään "
-                "toimenpiteitä vuodelta %(year)s. Arvioinnin voi tehdä osoitteessa:\n%(url)s\n\n"
-                "Kiitos!\nVarsinais-Suomen kumppanuusfoorumi"
+def reminders_send(*, assessment_round, user, dry_run=False):
+    """Email the contact persons of networks that have not confirmed the round's assessment.
+    `user` is the editor who asks (None: the operator's scheduled command).
+
+    Returns the messages (sent unless `dry_run`), one per contact person, each naming the
+    person's unconfirmed networks and linking straight to their assessment screens.
+    """
+    if user is not None:
+        round_ensure_editor(user)
+    lagging = {n.pk: n for n in unconfirmed_networks(assessment_round)}
+    contacts = (
+        ContactPerson.objects.filter(networks__in=lagging)
+        .exclude(email="")
+        .prefetch_related("networks")
+        .distinct()
+        .order_by("name")
+    )
+    messages = []
+    for contact in contacts:
+        networks = [
+            {
+                "network": lagging[n.pk],
+                "url": site_url(
+                    reverse(
+                        "admin:programme_measurestatus_assess", args=[assessment_round.pk, n.slug]
+                    )
+                ),
+            }
+            for n in contact.networks.all()
+            if n.pk in lagging
+        ]
+        messages.append(
+            email_build(
+                template="assessment_reminder",
+                to=[contact.email],
+                context={"contact": contact, "round": assessment_round, "networks": networks},
             )
-            % {"name": contact.name, "year": assessment_round.year, "url": url},
-            settings.DEFAULT_FROM_EMAIL,
-            [contact.email],
         )
-        for contact in contacts
-    ]
-    send_mass_mail(messages, fail_silently=False)
-    return len(messages)
+    if not dry_run:
+        emails_send(messages)
+    return messages

@@ -2,6 +2,7 @@
 
 from django import template
 
+from programme import selectors
 from programme.models import AssessmentRound
 
 register = template.Library()
@@ -22,3 +23,12 @@ def network_statuses(network):
         "network": network,
         "rows": [(measure, statuses.get(measure.pk)) for measure in measures],
     }
+
+
+@register.inclusion_tag("admin/programme/includes/assessment_tasks.html", takes_context=True)
+def assessment_tasks(context):
+    """The admin index's first block: "Arvioi verkostosi toimenpiteet <year>" per network."""
+    user = context["request"].user
+    if not user.has_perm("programme.change_measurestatus"):
+        return {"tasks": []}
+    return {"tasks": selectors.assessment_tasks(user), "heading_level": 2}

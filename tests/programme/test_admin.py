@@ -188,4 +188,4 @@ def test_round_page_shows_which_networks_are_missing(client, roles):
     open_round = AssessmentRound.objects.get(year=2021)
     MeasureStatus.objects.filter(round=open_round, network__slug="matkailu").delete()
     page = client.get(f"/admin/programme/assessmentround/{open_round.pk}/change/").content.decode()
-    assert "Matkailufoorumi" in page and "kesken" in page
+    assert "Matkailufoorumi" in page and "ei vahvistettu" in page

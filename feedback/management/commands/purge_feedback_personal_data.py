@@ -10,9 +10,15 @@ class Command(BaseCommand):
         "sähköpostit ja organisaatiot. Aja päivittäin."
     )
 
-    def handle(self, *args, **options):
-        purged = ideas_purge_personal_data()
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Älä poista mitään, kerro vain montako."
+        )
+
+    def handle(self, *args, dry_run=False, **options):
+        purged = ideas_purge_personal_data(dry_run=dry_run)
+        verb = "poistettaisiin" if dry_run else "poistettu"
         self.stdout.write(
-            f"Henkilötiedot poistettu {purged} ideasta "
+            f"Henkilötiedot {verb} {purged} ideasta "
             f"(säilytysaika {settings.FEEDBACK_RETENTION_MONTHS} kk)."
         )

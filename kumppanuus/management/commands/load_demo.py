@@ -21,4 +21,33 @@ class Command(BaseCommand):
             with transaction.atomic():
                 import_module(module_name).load(stdout=self.stdout)
         invalidate_pages()  # the loaders' bulk writes send no save signals
-        self.stdout.write(self.style.SUCCESS("Esittelyaineisto ladattu."))
+        self.stdout.write(self.style.SUCCESS("Esittelyaineisto ladattu. Tietokannassa nyt:"))
+        for line in demo_summary():
+            self.stdout.write(f"  {line}")
+
+
+# What the summary counts, by model; the figures are read from the database after loading.
+SUMMARY = [
+    ("networks.Network", "verkostoa ja työryhmää"),
+    ("networks.Event", "tapahtumaa"),
+    ("programme.Measure", "toimenpidettä"),
+    ("programme.AssessmentRound", "arviointikierrosta"),
+    ("programme.MeasureStatus", "toimenpiteen tilaa"),
+    ("barometer.Response", "barometrivastausta"),
+    ("feedback.Idea", "kehittämisideaa"),
+    ("kumppanuus.AnnualReview", "vuosikatsausta"),
+    ("auth.User", "käyttäjätunnusta"),
+]
+
+
+def demo_summary():
+    lines = []
+    for label, noun in SUMMARY:
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue
+        lines.append(f"{model._default_manager.count()} {noun}")
+    open_rounds = apps.get_model("programme.AssessmentRound").objects.filter(state="open")
+    lines.append("avoinna: " + (", ".join(str(r.year) for r in open_rounds) or "ei kierroksia"))
+    return lines

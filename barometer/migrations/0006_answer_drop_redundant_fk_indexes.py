@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('barometer', '0003_survey_responses_imported_at'),
+        ('barometer', '0005_response_client_network'),
     ]
 
     operations = [

@@ -1,0 +1,30 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from programme.models import AssessmentRound
+from programme.services import reminders_send
+
+
+class Command(BaseCommand):
+    help = (
+        "Lähettää muistutuksen avointen arviointikierrosten verkostoille, jotka eivät ole "
+        "vahvistaneet arviotaan. --dry-run näyttää vastaanottajat lähettämättä mitään."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--dry-run", action="store_true", help="Älä lähetä, vain luettele.")
+        parser.add_argument("--year", type=int, help="Vain tämän vuoden avoin kierros.")
+
+    def handle(self, *args, dry_run=False, year=None, **options):
+        rounds = AssessmentRound.objects.open().select_related("programme")
+        if year is not None:
+            rounds = rounds.filter(year=year)
+            if not rounds.exists():
+                raise CommandError(f"Vuodelle {year} ei ole avointa arviointikierrosta.")
+        total = 0
+        for assessment_round in rounds:
+            messages = reminders_send(assessment_round=assessment_round, user=None, dry_run=dry_run)
+            total += len(messages)
+            for message in messages:
+                self.stdout.write(f"  {assessment_round.year}: {', '.join(message.to)}")
+        verb = "lähetettäisiin" if dry_run else "lähetetty"
+        self.stdout.write(f"Muistutuksia {verb}: {total}.")
