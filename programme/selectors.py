@@ -1,11 +1,21 @@
 """Page reads of the programme: stored figures for a closed round, live for an open one;
-the contact person's admin pages."""
+the contact person's admin pages; the status matrix.
 
-from dataclasses import dataclass
+The status matrix is the page that draws the most: its cells (badges as HTML, one per status
+level, made once), its column and row URLs and its filter options are all built here with a
+fixed number of queries, whatever the size of the programme."""
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.core.paginator import InvalidPage, Paginator
+from django.db.models import Subquery
+from django.http import Http404
 
 from networks.models import Network, networks_of_user
 
-from .models import AssessmentRound
+from .badges import status_badge_html
+from .models import AssessmentRound, Measure, MeasureStatus
 from .progress import network_completion, previous_round, round_figures
 from .rules import sees_all_networks
 
@@ -71,3 +81,228 @@ def assess_screen(assessment_round, network):
         else {}
     )
     return measures, current, previous, earlier
+
+
+MATRIX_MEASURES_PER_PAGE = 40
+MATRIX_NETWORKS_PER_PAGE = 15
+MATRIX_PARAMETERS = ("vuosi", "painopiste", "verkosto", "taso", "page", "sarakkeet")
+SHORT_LABEL_LENGTH = 12
+NAME_PREFIXES = ("Varsinais-Suomen ",)
+NAME_SUFFIXES = ("verkosto", "foorumi", "työryhmä", "forum", "nätverk", "network")
+
+
+@dataclass
+class Choice:
+    value: str
+    label: str
+    selected: bool
+
+
+@dataclass
+class MatrixColumn:
+    name: str
+    short: str
+    url: str
+
+
+@dataclass
+class MatrixRow:
+    code: str
+    title: str
+    url: str
+    cells: list  # one per column: a badge (safe HTML) or ""
+    entries: list = field(default_factory=list)  # (column, badge) of the non-empty cells
+
+
+@dataclass
+class Matrix:
+    year: int
+    priorities: list
+    networks: list
+    levels: list
+    columns: list
+    rows: list
+    measure_page: object
+    network_page: object
+    unknown_filter: bool
+    filters: list  # (name, value) of the filters in use, for the pagers' links
+
+    @property
+    def filter_query(self):
+        return urlencode(self.filters)
+
+    def page_query(self, *, page=None, columns=None):
+        """The query string of another page of rows or columns, filters kept."""
+        return urlencode(
+            [
+                *self.filters,
+                ("page", page or self.measure_page.number),
+                ("sarakkeet", columns or self.network_page.number),
+            ]
+        )
+
+    @property
+    def previous_rows_query(self):
+        if self.measure_page.has_previous():
+            return self.page_query(page=self.measure_page.previous_page_number())
+        return ""
+
+    @property
+    def next_rows_query(self):
+        if self.measure_page.has_next():
+            return self.page_query(page=self.measure_page.next_page_number())
+        return ""
+
+    @property
+    def previous_columns_query(self):
+        if self.network_page.has_previous():
+            return self.page_query(columns=self.network_page.previous_page_number())
+        return ""
+
+    @property
+    def next_columns_query(self):
+        if self.network_page.has_next():
+            return self.page_query(columns=self.network_page.next_page_number())
+        return ""
+
+
+def short_label(name):
+    """A network's name short enough for a column head: 'Matkailufoorumi' → 'Matkailu'.
+    The full name is always given beside it (visually hidden and as a title)."""
+    for prefix in NAME_PREFIXES:
+        name = name.removeprefix(prefix)
+    words = name.split()
+    first = words[0] if words else name
+    if first == "S3" and len(words) > 1:
+        first = f"S3 {words[1]}"
+    for suffix in NAME_SUFFIXES:
+        if first.casefold().endswith(suffix) and len(first) > len(suffix) + 2:
+            first = first[: -len(suffix)].rstrip("-")
+            break
+    if len(first) > SHORT_LABEL_LENGTH:
+        first = first[: SHORT_LABEL_LENGTH - 1] + "…"
+    return first
+
+
+def matrix_for_round(assessment_round, params):
+    """The matrix of one closed round, filtered by priority, network and level (`params`: the
+    request's GET), its measures paged by 40 rows and its networks by 15 columns."""
+    programme = assessment_round.programme
+    priorities = list(programme.priorities.all())
+    levels = list(programme.levels.all())
+    networks = list(
+        Network.objects.filter(
+            pk__in=Subquery(
+                Measure.networks.through.objects.filter(measure__programme=programme).values(
+                    "network_id"
+                )
+            )
+        ).order_by("order", "name")
+    )
+    wanted = {name: (params.get(name) or "").strip() for name in ("painopiste", "verkosto", "taso")}
+    priority = _find(priorities, wanted["painopiste"], lambda p: p.code)
+    network = _find(networks, wanted["verkosto"], lambda n: n.slug)
+    level = _find(levels, wanted["taso"], lambda lv: str(lv.rank))
+    unknown = any(
+        value and chosen is None
+        for value, chosen in (
+            (wanted["painopiste"], priority),
+            (wanted["verkosto"], network),
+            (wanted["taso"], level),
+        )
+    )
+
+    measures = programme.measures.all()
+    if priority:
+        measures = measures.filter(priority=priority)
+    if network:
+        measures = measures.filter(networks=network)
+    if level:
+        statuses = MeasureStatus.objects.filter(round=assessment_round, level=level)
+        if network:
+            statuses = statuses.filter(network=network)
+        measures = measures.filter(pk__in=Subquery(statuses.values("measure_id")))
+    measure_page = _page(
+        Paginator(measures.order_by("order", "code"), MATRIX_MEASURES_PER_PAGE),
+        params.get("page"),
+    )
+    network_page = _page(
+        Paginator([network] if network else networks, MATRIX_NETWORKS_PER_PAGE),
+        params.get("sarakkeet"),
+    )
+    page_measures = list(measure_page.object_list)
+    page_networks = list(network_page.object_list)
+    measure_ids = [m.pk for m in page_measures]
+    network_ids = [n.pk for n in page_networks]
+    promoted = set(
+        Measure.networks.through.objects.filter(
+            measure_id__in=measure_ids, network_id__in=network_ids
+        ).values_list("measure_id", "network_id")
+    )
+    level_of = {
+        (measure_id, network_id): level_id
+        for measure_id, network_id, level_id in MeasureStatus.objects.filter(
+            round=assessment_round, measure_id__in=measure_ids, network_id__in=network_ids
+        )
+        .order_by()  # the model's default ordering would join the measures and networks
+        .values_list("measure_id", "network_id", "level_id")
+    }
+    badges = {lv.pk: status_badge_html(lv) for lv in levels}
+    not_assessed = status_badge_html(None, promoted=True)
+    columns = [
+        MatrixColumn(name=n.name, short=short_label(n.name), url=n.get_absolute_url())
+        for n in page_networks
+    ]
+    rows = []
+    for measure in page_measures:
+        cells = []
+        for n in page_networks:
+            key = (measure.pk, n.pk)
+            level_id = level_of.get(key)
+            cells.append(
+                badges[level_id] if level_id else (not_assessed if key in promoted else "")
+            )
+        rows.append(
+            MatrixRow(
+                code=measure.code,
+                title=measure.title,
+                url=measure.get_absolute_url(),
+                cells=cells,
+                entries=[(c, cell) for c, cell in zip(columns, cells, strict=True) if cell],
+            )
+        )
+    filters = [("vuosi", assessment_round.year)]
+    filters += [
+        (name, value)
+        for name, value, chosen in (
+            ("painopiste", wanted["painopiste"], priority),
+            ("verkosto", wanted["verkosto"], network),
+            ("taso", wanted["taso"], level),
+        )
+        if chosen is not None
+    ]
+    return Matrix(
+        year=assessment_round.year,
+        priorities=[Choice(p.code, str(p), p == priority) for p in priorities],
+        networks=[Choice(n.slug, n.name, n == network) for n in networks],
+        levels=[Choice(str(lv.rank), lv.label, lv == level) for lv in levels],
+        columns=columns,
+        rows=rows,
+        measure_page=measure_page,
+        network_page=network_page,
+        unknown_filter=unknown,
+        filters=filters,
+    )
+
+
+def _find(items, value, key):
+    if not value:
+        return None
+    return next((item for item in items if key(item) == value), None)
+
+
+def _page(paginator, number):
+    try:
+        return paginator.page(number or 1)
+    except InvalidPage as error:
+        raise Http404(str(error)) from error

@@ -1,24 +1,21 @@
 import json
-from urllib.parse import urlencode
 
-from django import forms
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import DetailView, ListView, TemplateView
+from django.views.generic import DetailView, TemplateView
 
 from csvutil import csv_response
-from networks.models import Network
 
 from .history import history_sentence, programme_history
-from .models import AssessmentRound, Measure, MeasureStatus, Priority, Programme
+from .models import AssessmentRound, Measure, MeasureStatus, Programme
 from .progress import (
     chart_rows,
     figures_sentence,
     headline_history,
     measures_with_headline,
 )
-from .selectors import round_figures_for, round_headline_ranks
+from .selectors import matrix_for_round, round_figures_for, round_headline_ranks
 
 
 class ClosedRoundMixin:
@@ -95,102 +92,13 @@ class ProgrammeView(ClosedRoundMixin, TemplateView):
         return context
 
 
-class MatrixFilterForm(forms.Form):
-    painopiste = forms.ModelChoiceField(
-        label=_("Painopiste"),
-        queryset=Priority.objects.none(),
-        required=False,
-        empty_label=_("Kaikki painopisteet"),
-        to_field_name="code",
-        widget=forms.Select(attrs={"class": "form-select"}),
-    )
-    verkosto = forms.ModelChoiceField(
-        label=_("Verkosto"),
-        queryset=Network.objects.none(),
-        required=False,
-        empty_label=_("Kaikki verkostot"),
-        to_field_name="slug",
-        widget=forms.Select(attrs={"class": "form-select"}),
-    )
-
-    def __init__(self, *args, programme, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["painopiste"].queryset = programme.priorities.all()
-        self.fields["verkosto"].queryset = Network.objects.filter(
-            measures__programme=programme
-        ).distinct()
-
-    def selected(self, name):
-        return self.cleaned_data.get(name) if self.is_valid() else None
-
-
-class MatrixView(ClosedRoundMixin, ListView):
+class MatrixView(ClosedRoundMixin, TemplateView):
     template_name = "programme/matrix.html"
-    context_object_name = "measures"
-    paginate_by = 40
-
-    def get_filter_form(self):
-        if not hasattr(self, "_filter_form"):
-            data = {k: self.request.GET.get(k, "") for k in ("painopiste", "verkosto")}
-            self._filter_form = MatrixFilterForm(data, programme=self.round.programme)
-        return self._filter_form
-
-    def get_queryset(self):
-        form = self.get_filter_form()
-        measures = self.round.programme.measures.select_related("priority")
-        if priority := form.selected("painopiste"):
-            measures = measures.filter(priority=priority)
-        if network := form.selected("verkosto"):
-            measures = measures.filter(networks=network)
-        return measures.order_by("order", "code")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        form = self.get_filter_form()
-        measures = context["measures"]
-        networks = list(form.fields["verkosto"].queryset.order_by("order", "name"))
-        if selected := form.selected("verkosto"):
-            networks = [selected]
-        measure_ids = [m.pk for m in measures]
-        promoted = set(
-            Measure.networks.through.objects.filter(measure_id__in=measure_ids).values_list(
-                "measure_id", "network_id"
-            )
-        )
-        statuses = {
-            (s.measure_id, s.network_id): s
-            for s in MeasureStatus.objects.filter(
-                round=self.round, measure_id__in=measure_ids
-            ).select_related("level")
-        }
-        context.update(
-            filter_form=form,
-            networks=networks,
-            rows=[
-                (
-                    measure,
-                    [
-                        (
-                            network,
-                            (measure.pk, network.pk) in promoted,
-                            statuses.get((measure.pk, network.pk)),
-                        )
-                        for network in networks
-                    ],
-                )
-                for measure in measures
-            ],
-            filter_query=self.filter_query(form),
-        )
+        context["matrix"] = matrix_for_round(self.round, self.request.GET)
         return context
-
-    def filter_query(self, form):
-        query = {"vuosi": self.round.year}
-        if priority := form.selected("painopiste"):
-            query["painopiste"] = priority.code
-        if network := form.selected("verkosto"):
-            query["verkosto"] = network.slug
-        return urlencode(query)
 
 
 class MeasureDetailView(DetailView):

@@ -3,8 +3,12 @@
 
 Every page is reported as requests per second, p50/p99 latency and the ratio of its
 throughput to a static file served by the same gunicorn + WhiteNoise in the same run, so
-the figures compare across machines. Run: `make bench` or `.venv/bin/python scripts/bench.py
-[--large] [--duration 10] [--connections 16]`. Needs Debian's wrk (`apt-get install wrk`).
+the figures compare across machines. One run measures every public page with the page cache
+on and off, with the demo data and (`--large`) with 300,000 statuses / 100,000 respondents,
+`/ohjelma/?x=<unique>` with the cache on, and (`--import`) the barometer import of 100,000
+respondents on SQLite and, given `--import-postgres URL`, on PostgreSQL. Run: `make bench` or
+`.venv/bin/python scripts/bench.py [--large] [--import] [--duration 10] [--connections 16]`.
+Needs Debian's wrk (`apt-get install wrk`).
 """
 
 import argparse
@@ -44,7 +48,7 @@ DEMO_PAGES = [
 LARGE_SURVEY_PAGES = [("barometri 2099 (100k vastaajaa)", "/barometri/2099/")]
 LARGE_PAGES = [
     ("ohjelma (300k tilaa)", "/ohjelma/"),
-    ("matriisi (300k tilaa)", "/ohjelma/matriisi/"),
+    ("matriisi (300k tilaa, 15 saraketta)", "/ohjelma/matriisi/"),
     ("toimenpide (300k tilaa)", "/ohjelma/toimenpiteet/T14/"),
     ("verkoston sivu (300k tilaa)", "/verkostot/testiverkosto-7/"),
 ]
@@ -57,7 +61,12 @@ def main():
     parser.add_argument(
         "--large", action="store_true", help="also 300,000 statuses and 100,000 survey responses"
     )
-    parser.add_argument("--no-cache", action="store_true", help="turn the page cache off")
+    parser.add_argument("--no-cache", action="store_true", help="only with the page cache off")
+    parser.add_argument("--cache-only", action="store_true", help="only with the page cache on")
+    parser.add_argument(
+        "--import", dest="imports", action="store_true", help="also time the barometer import"
+    )
+    parser.add_argument("--import-postgres", metavar="URL", help="time the import here too")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk puuttuu: apt-get install wrk")
@@ -66,19 +75,53 @@ def main():
     prepare_database(env, large=False)
     manage(env, "collectstatic", "--noinput", "-v0")
     static_path = "/static/" + hashed_static_name("css/site.css")
+    static = ("staattinen tiedosto", static_path)
+    modes = [("välimuisti pois", "0"), ("välimuisti päällä", "300")]
     if args.no_cache:
-        env["PAGE_CACHE_SECONDS"] = "0"
-    results = run_pages(env, [("staattinen tiedosto", static_path), *DEMO_PAGES], args)
+        modes = modes[:1]
+    elif args.cache_only:
+        modes = modes[1:]
+    large_env = production_env(WORK / "large.sqlite3")
     if args.large:
-        large_env = {
-            **production_env(WORK / "large.sqlite3"),
-            "PAGE_CACHE_SECONDS": env.get("PAGE_CACHE_SECONDS", "300"),
-        }
         prepare_database(large_env, large=True)
-        pages = [("staattinen tiedosto", static_path), *LARGE_PAGES, *LARGE_SURVEY_PAGES]
-        results += run_pages(large_env, pages, args)
-    print_table(results, args)
+    tables = []
+    for mode, seconds in modes:
+        results = run_pages({**env, "PAGE_CACHE_SECONDS": seconds}, [static, *DEMO_PAGES], args)
+        if seconds != "0":
+            results += run_pages(
+                {**env, "PAGE_CACHE_SECONDS": seconds},
+                [static, ("ohjelma ?x=<joka kerta uusi>", "/ohjelma/?x=")],
+                args,
+                unique_query=True,
+            )
+        if args.large:
+            pages = [static, *LARGE_PAGES, *LARGE_SURVEY_PAGES]
+            results += run_pages({**large_env, "PAGE_CACHE_SECONDS": seconds}, pages, args)
+        tables.append((mode, results))
+    for mode, results in tables:
+        print(f"\n## {mode}")
+        print_table(results, args)
     print_transfer(env)
+    if args.imports:
+        print_imports(args)
+
+
+def print_imports(args):
+    """The barometer import's own benchmark, as a child process per database."""
+    print("\n## Barometrin tuonti (100 000 vastaajaa × 6 väittämää)")
+    targets = [("SQLite", {"DATABASE_URL": f"sqlite:///{WORK / 'import.sqlite3'}"})]
+    if args.import_postgres:
+        targets.append(("PostgreSQL", {"DATABASE_URL": args.import_postgres}))
+    for label, extra in targets:
+        result = subprocess.run(
+            [PYTHON, str(ROOT / "scripts" / "bench_import.py")],
+            cwd=ROOT,
+            env={**os.environ, **extra},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        print(f"{label}: {result.stdout.strip()}")
 
 
 def production_env(database):
@@ -128,12 +171,13 @@ def hashed_static_name(name):
     return manifest["paths"][name]
 
 
-def run_pages(env, pages, args):
+def run_pages(env, pages, args, unique_query=False):
     with gunicorn(env, workers=2) as base:
         results = []
         for label, path in pages:
-            warm(base + path)
-            results.append((label, path, wrk(base + path, args)))
+            unique = unique_query and label != "staattinen tiedosto"
+            warm(base + path + ("0" if unique else ""))
+            results.append((label, path, wrk(base + path, args, unique=unique)))
         return results
 
 
@@ -145,7 +189,22 @@ def warm(url):
             response.read()
 
 
-def wrk(url, args):
+UNIQUE_QUERY_LUA = """
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", wrk.path .. tostring(math.random(1, 1000000000)) .. "-" .. counter)
+end
+"""
+
+
+def wrk(url, args, unique=False):
+    """wrk's figures for `url`; `unique`: every request ends with a new value (a cache bypass)."""
+    script = []
+    if unique:
+        lua = WORK / "unique-query.lua"
+        lua.write_text(UNIQUE_QUERY_LUA)
+        script = ["-s", str(lua)]
     output = subprocess.run(
         [
             "wrk",
@@ -155,6 +214,7 @@ def wrk(url, args):
             "--timeout",
             "10s",
             "--latency",
+            *script,
             url,
         ],
         capture_output=True,
@@ -179,8 +239,8 @@ def print_table(results, args):
         f"\nwrk -t2 -c{args.connections} -d{args.duration}s, gunicorn 2 workers, "
         f"{os.cpu_count()} CPU cores\n"
     )
-    print(f"| {'sivu':<28} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'/ staattinen':>12} |")
-    print(f"|{'-' * 30}|{'-' * 10}|{'-' * 9}|{'-' * 9}|{'-' * 14}|")
+    print(f"| {'sivu':<36} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'/ staattinen':>12} |")
+    print(f"|{'-' * 38}|{'-' * 10}|{'-' * 9}|{'-' * 9}|{'-' * 14}|")
     static_rps = None
     for label, _path, result in results:
         if label == "staattinen tiedosto":
@@ -188,7 +248,7 @@ def print_table(results, args):
         ratio = result["rps"] / static_rps if static_rps else 0
         flag = " (virheitä!)" if result["errors"] else ""
         print(
-            f"| {label:<28} | {result['rps']:>8.0f} | {result['p50']:>7.1f} | "
+            f"| {label:<36} | {result['rps']:>8.0f} | {result['p50']:>7.1f} | "
             f"{result['p99']:>7.1f} | {ratio:>12.2f} |{flag}"
         )
 

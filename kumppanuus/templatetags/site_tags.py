@@ -3,10 +3,11 @@ from django.conf import settings
 from django.urls import translate_url
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, get_language_info, gettext
+from django.utils.translation import get_language, get_language_info
 
 from kumppanuus import charts
 from kumppanuus.markdown import render_markdown
+from programme.badges import status_badge_html
 from programme.progress import percent_text
 
 register = template.Library()
@@ -38,24 +39,10 @@ def percent(value):
     return percent_text(value)
 
 
-BADGE = (
-    '<span class="status-badge" data-rank="{}"><svg class="status-swatch" width="10" height="10" '
-    'aria-hidden="true" focusable="false"><rect width="10" height="10" fill="{}" stroke="#555"/>'
-    "</svg> {}</span>"
-)
-
-
 @register.simple_tag
 def status_badge(level, promoted=True):
-    """A status with its label in text; colour is only a second cue. A simple tag, not an
-    inclusion tag: the matrix draws thousands of these per page."""
-    if level:
-        return format_html(BADGE, level.rank, level.colour, level.label)
-    if promoted:
-        return format_html(
-            '<span class="status-badge status-badge--none">{}</span>', gettext("ei arvioitu")
-        )
-    return ""
+    """A simple tag, not an inclusion tag: pages draw many of these."""
+    return status_badge_html(level, promoted)
 
 
 @register.inclusion_tag("includes/bar_chart.svg")

@@ -143,7 +143,7 @@ def test_admin_upload_happy_path(client, demo_data, survey):
     response = client.post(
         f"/admin/barometer/survey/{survey.pk}/tuo/", {"file": upload}, follow=True
     )
-    assert "Tuotu 1 vastausta" in response.content.decode()
+    assert "Tuotu 1 vastaus." in response.content.decode()
     assert stored(survey) == (1, 2)
 
 
@@ -157,3 +157,85 @@ def test_management_command_imports(demo_data, survey, tmp_path):
     out = StringIO()
     call_command("import_barometer", "2031", str(path), stdout=out, stderr=StringIO())
     assert "Tuotu 1 vastausta" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "row, found",
+    [
+        ("h2,2020-11-24 16:22,kunta,5", 4),  # the last two columns missing
+        ("h2,2020-11-24 16:22,kunta,5,5,,ylimääräinen", 7),
+    ],
+)
+def test_row_with_another_number_of_columns_than_the_header_is_refused(survey, row, found):
+    data = (HEADER + "h1,2020-11-24 16:22,kunta,5,5,ok\n" + row + "\n").encode()
+    with pytest.raises(ImportRefused) as refused:
+        survey_import_csv(survey=survey, data=data)
+    error = refused.value.errors[0]
+    assert error.row == 3
+    assert error.reason == f"rivillä on {found} saraketta, otsikossa 6"
+    assert stored(survey) == (0, 0)
+
+
+def test_large_import_stores_every_answer_with_its_respondent(survey):
+    """Many respondents (more than one write batch) land whole and each answer on its own
+    respondent; the open answer too."""
+    rows = [
+        f"r{i},2020-11-{1 + i % 28:02d} 12:{i % 60:02d},kunta,{1 + i % 5},{'EOS' if i % 3 else ''},"
+        + ("avoin" if i % 7 == 0 else "")
+        for i in range(25_000)
+    ]
+    summary = survey_import_csv(survey=survey, data=(HEADER + "\n".join(rows)).encode())
+    assert summary.created == 25_000
+    sample = Response.objects.get(survey=survey, external_id="r24998")
+    assert sample.submitted.day == 1 + 24998 % 28 and sample.submitted.minute == 24998 % 60
+    answers = {
+        (answer.question.statement.key if answer.question.statement_id else "avoin"): answer
+        for answer in sample.answers.select_related("question__statement")
+    }
+    assert answers["visio"].value == 1 + 24998 % 5
+    assert answers["ilmapiiri"].dont_know and answers["ilmapiiri"].value is None
+    assert "avoin" not in answers  # 24998 is not divisible by 7
+    assert (
+        sum(1 for i in range(25_000) if i % 3) + 25_000 + len(range(0, 25_000, 7))
+        == (stored(survey)[1])
+    )
+
+
+def test_admin_import_page_lists_columns_organisation_types_and_a_template(
+    client, demo_data, survey
+):
+    client.login(username="toimittaja", password="kumppanuus-demo-2026")
+    page = client.get(f"/admin/barometer/survey/{survey.pk}/tuo/").content.decode()
+    for code in ("vastaaja", "vastattu", "organisaatio", "visio", "ilmapiiri", "avoin_palaute"):
+        assert f"<code>{code}</code>" in page
+    assert "<code>yhdistys tai järjestö</code>" in page
+    assert 'data-busy-message="Tuodaan…' in page and "/static/js/import" in page
+    template = client.get(f"/admin/barometer/survey/{survey.pk}/tuo/pohja.csv")
+    assert template.status_code == 200 and template["Content-Type"].startswith("text/csv")
+    header, example = template.content.decode().splitlines()
+    assert header == HEADER.strip()
+    # the template itself imports cleanly
+    assert survey_import_csv(survey=survey, data=template.content).created == 1
+    assert example.startswith("esim-1,2031-11-24 16:22,kunta,")
+
+
+def test_import_template_is_for_editors_only(client, demo_data, survey):
+    client.login(username="yhteyshenkilo", password="kumppanuus-demo-2026")
+    response = client.get(f"/admin/barometer/survey/{survey.pk}/tuo/pohja.csv")
+    assert response.status_code in (302, 403)
+
+
+def test_admin_result_message_is_singular_or_plural(client, demo_data, survey):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.login(username="toimittaja", password="kumppanuus-demo-2026")
+    rows = "j1,2020-11-24 16:22,kunta,4,5,\nj2,2020-11-24 16:23,kunta,3,,\n"
+    upload = SimpleUploadedFile("vienti.csv", (HEADER + rows).encode())
+    url = f"/admin/barometer/survey/{survey.pk}/tuo/"
+    page = client.post(url, {"file": upload}, follow=True).content.decode()
+    assert "Tuotu 2 vastausta." in page
+    again = SimpleUploadedFile(
+        "vienti.csv", (HEADER + rows + "j3,2020-11-24 16:24,muu,,,\n").encode()
+    )
+    page = client.post(url, {"file": again}, follow=True).content.decode()
+    assert "Tuotu 1 vastaus. 2 oli jo tuotu aiemmin." in page

@@ -55,12 +55,39 @@ def test_programme_pages_have_no_axe_violations(page, site, path, assert_accessi
     screenshot(page, "axe" + path.replace("/", "_").replace("?", "_"))
 
 
-def test_matrix_readable_on_a_phone(page, site, screenshot):
+def test_matrix_readable_on_a_phone(page, site, screenshot, assert_accessible):
+    """At 390 px the matrix is a list per measure; nothing scrolls sideways."""
     page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(site + "/ohjelma/matriisi/?vuosi=2020")
+    assert page.get_by_role("heading", name="Toimenpiteet ja verkostojen arviot 2020").is_visible()
+    first = page.locator(".matrix-list-item").first
+    assert first.is_visible() and "Ympäristöverkosto" in first.inner_text()
+    assert not page.locator(".matrix-scroll").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert_accessible(page)
+    screenshot(page, "matrix-phone")
+
+
+def test_matrix_header_row_and_first_column_stay_in_view(page, site, screenshot):
+    """On a desktop the table scrolls in its own region; after scrolling it down and right
+    the network names and the measure names are still where they were."""
+    page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(site + "/ohjelma/matriisi/?vuosi=2020")
     region = page.get_by_role(
         "region", name="Toimenpiteet (rivit) ja verkostot (sarakkeet), arvio 2020"
     )
     assert region.is_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 400  # only the table scrolls
-    screenshot(page, "matrix-phone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    head = page.locator(".table-matrix thead th").nth(3)
+    row_head = page.locator(".table-matrix tbody th").nth(5)
+    head_before, row_before = head.bounding_box(), row_head.bounding_box()
+    scrolled = region.evaluate(
+        "el => { el.scrollTop = 400; el.scrollLeft = 300; return [el.scrollTop, el.scrollLeft]; }"
+    )
+    assert scrolled[0] > 100 and scrolled[1] > 100  # the region really scrolls both ways
+    head_after, row_after = head.bounding_box(), row_head.bounding_box()
+    assert abs(head_after["y"] - region.bounding_box()["y"]) < 3  # header stuck to the top
+    assert head_after["y"] < head_before["y"]  # the caption above it scrolled away
+    assert abs(row_after["x"] - row_before["x"]) < 1  # first column did not move sideways
+    assert row_after["y"] < row_before["y"]  # while the rows did scroll up
+    screenshot(page, "matrix-scrolled")

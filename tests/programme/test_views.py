@@ -1,6 +1,7 @@
 import csv
 import io
 import json
+import re
 
 import pytest
 
@@ -55,8 +56,59 @@ def test_matrix_cells_carry_status_labels_and_filters(client, demo_data):
     assert "16. Edistetään Tunnin junan" in filtered
     assert "1. Vahvistetaan kuluttajavalintojen" not in filtered
     by_network = client.get("/ohjelma/matriisi/?vuosi=2020&verkosto=matkailu").content.decode()
-    assert '/verkostot/jarjestot/">Järjestöfoorumi</a></th>' not in by_network
-    assert '/verkostot/matkailu/">Matkailufoorumi</a></th>' in by_network
+    assert 'href="/verkostot/jarjestot/" title="Järjestöfoorumi"' not in by_network
+    assert 'href="/verkostot/matkailu/" title="Matkailufoorumi"' in by_network
+
+
+def column_heads(page):
+    return re.findall(r'<th scope="col"><a href="([^"]+)" title="([^"]+)">(.*?)</a></th>', page)
+
+
+def test_matrix_column_heads_are_short_with_the_full_name_for_everyone(client, demo_data):
+    heads = column_heads(client.get("/ohjelma/matriisi/?vuosi=2020").content.decode())
+    assert len(heads) == 13
+    by_url = {url: (title, inner) for url, title, inner in heads}
+    title, inner = by_url["/verkostot/matkailu/"]
+    assert title == "Matkailufoorumi"
+    assert '<span aria-hidden="true">Matkailu</span>' in inner  # short, as seen
+    assert '<span class="visually-hidden">Matkailufoorumi</span>' in inner  # full, as read
+    assert max(len(re.search(r'"true">(.*?)</span>', h).group(1)) for _u, _t, h in heads) <= 12
+
+
+def test_matrix_filters_by_level(client, demo_data):
+    from programme.models import MeasureStatus
+
+    status = MeasureStatus.objects.filter(round__year=2020, level__rank=0).first()
+    page = client.get("/ohjelma/matriisi/?vuosi=2020&taso=0").content.decode()
+    rows = re.findall(r'<th scope="row"><a href="/ohjelma/toimenpiteet/([^/]+)/">', page)
+    expected = set(
+        MeasureStatus.objects.filter(round__year=2020, level__rank=0).values_list(
+            "measure__code", flat=True
+        )
+    )
+    assert status is not None and set(rows) == expected
+    assert len(rows) < 29
+    selected = re.search(r'<select id="rajaa-taso".*?</select>', page).group(0)
+    assert '<option value="0" selected>' in selected
+
+
+def test_large_matrix_pages_its_network_columns(client, demo_data):
+    from programme.generate import large_programme_generate
+
+    large_programme_generate(measures=45, networks=40, rounds=1)
+    first = client.get("/ohjelma/matriisi/").content.decode()
+    heads = column_heads(first)
+    assert len(heads) == 15
+    assert "Verkostot 1–15 / 40." in first
+    assert first.count("<td>") == 40 * 15  # 40 measures a page × 15 networks, not 45 × 40
+    next_link = re.search(r'href="\?([^"]+)">Seuraavat verkostot', first).group(1)
+    second = client.get("/ohjelma/matriisi/?" + next_link.replace("&amp;", "&")).content.decode()
+    second_heads = column_heads(second)
+    assert len(second_heads) == 15 and not {h[0] for h in heads} & {h[0] for h in second_heads}
+    last = client.get("/ohjelma/matriisi/?sarakkeet=3").content.decode()
+    assert len(column_heads(last)) == 10 and "Verkostot 31–40 / 40." in last
+    assert client.get("/ohjelma/matriisi/?sarakkeet=4").status_code == 404
+    assert client.get("/ohjelma/matriisi/?sarakkeet=x").status_code == 404
 
 
 def test_matrix_ignores_bad_filters(client, demo_data):
