@@ -38,13 +38,15 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
+from programme.selectors import MATRIX_PARAMETERS
+
 CACHED_APPS = {"networks", "programme", "barometer", "feedback", "kumppanuus"}
 # Tables the public inserts into: their new rows never flush the cache (editors' changes do).
 PUBLIC_SUBMISSION_TABLES = {"feedback_idea", "barometer_response", "barometer_answer"}
 # The query parameters each page reads (by URL name); a page not listed reads none.
 CACHE_QUERY_PARAMETERS = {
     "programme:overview": ("vuosi",),
-    "programme:matrix": ("vuosi", "painopiste", "verkosto", "page"),
+    "programme:matrix": MATRIX_PARAMETERS,
     "programme:measure-detail": ("ohjelma",),
     "networks:event-list": ("verkosto", "page"),
     "networks:event-archive": ("verkosto", "page"),

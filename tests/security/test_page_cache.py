@@ -1,5 +1,8 @@
 import logging
+import re
 import uuid
+from html import unescape
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from django.core.cache import cache
@@ -10,6 +13,7 @@ from kumppanuus import services as review_services
 from kumppanuus.models import AnnualReview
 from programme import services as programme_services
 from programme.models import AssessmentRound, MeasureStatus
+from tests.pages import PUBLIC_PAGE_TYPES
 
 pytestmark = pytest.mark.django_db
 
@@ -308,3 +312,42 @@ def test_time_bound_pages_expire_when_the_next_event_ends(client, demo_data, pag
     time.sleep(2.5)
     after = client.get("/tapahtumat/")
     assert after["X-Page-Cache"] == "miss"  # not the whole PAGE_CACHE_SECONDS (300 s)
+
+
+def _same_site_query_links(html):
+    """Links with a query string that a page offers on this site (filters, pages, years)."""
+    for href in re.findall(r'href="(/[^"]*\?[^"]*)"', html):
+        yield unescape(href)
+
+
+def _filter_form_urls(path, html):
+    """Each GET form's submission with every select set to its first real option."""
+    for action, body in re.findall(
+        r'<form[^>]*action="([^"]*)"[^>]*method="get"[^>]*>(.*?)</form>', html, re.S
+    ):
+        for name, options in re.findall(
+            r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', body, re.S
+        ):
+            values = [v for v in re.findall(r'<option value="([^"]+)"', options) if v]
+            if values:
+                yield f"{unescape(action) or path}?{urlencode({name: unescape(values[0])})}"
+
+
+def test_every_link_and_filter_a_page_offers_survives_the_canonical_key(
+    client, demo_data, page_cache
+):
+    """A parameter a page reads but the cache does not know would be redirected away: every
+    filter, page and year link of every public page must answer without losing its query."""
+    checked = 0
+    for path in PUBLIC_PAGE_TYPES:
+        html = client.get(path).content.decode()
+        for url in {*_same_site_query_links(html), *_filter_form_urls(path.split("?")[0], html)}:
+            if url.startswith(("/static/", "/admin/")) or ".ics" in url or ".csv" in url:
+                continue
+            response = client.get(url)
+            if response.status_code == 302:  # only a reordering may redirect, nothing dropped
+                kept = parse_qs(urlsplit(response["Location"]).query, keep_blank_values=True)
+                assert set(kept) == set(parse_qs(urlsplit(url).query, keep_blank_values=True)), url
+            assert response.status_code in (200, 302, 404), url
+            checked += 1
+    assert checked > 10
