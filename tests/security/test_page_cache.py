@@ -321,16 +321,18 @@ def _same_site_query_links(html):
 
 
 def _filter_form_urls(path, html):
-    """Each GET form's submission with every select set to its first real option."""
-    for action, body in re.findall(
-        r'<form[^>]*action="([^"]*)"[^>]*method="get"[^>]*>(.*?)</form>', html, re.S
-    ):
+    """Each GET form's submission with one select set to its first real option."""
+    for attributes, body in re.findall(r"<form([^>]*)>(.*?)</form>", html, re.S):
+        if 'method="get"' not in attributes:
+            continue
+        action = re.search(r'action="([^"]*)"', attributes)
+        target = unescape(action.group(1)) if action and action.group(1) else path
         for name, options in re.findall(
             r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', body, re.S
         ):
             values = [v for v in re.findall(r'<option value="([^"]+)"', options) if v]
             if values:
-                yield f"{unescape(action) or path}?{urlencode({name: unescape(values[0])})}"
+                yield f"{target}?{urlencode({name: unescape(values[0])})}"
 
 
 def test_every_link_and_filter_a_page_offers_survives_the_canonical_key(
