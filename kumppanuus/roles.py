@@ -3,7 +3,9 @@
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 
-CONTACT_PERSONS = "Yhteyshenkilöt"
+from networks.models import CONTACT_PERSONS_GROUP
+
+CONTACT_PERSONS = CONTACT_PERSONS_GROUP
 EDITORS = "Toimitus"
 
 EDITOR_APPS = ["networks", "programme", "barometer", "feedback", "kumppanuus"]

@@ -72,6 +72,10 @@ class Network(models.Model):
         return reverse("networks:network-detail", kwargs={"slug": self.slug})
 
 
+# The admin group of contact persons (kumppanuus.roles gives it its permissions).
+CONTACT_PERSONS_GROUP = "Yhteyshenkilöt"
+
+
 class ContactPerson(models.Model):
     class Organisation(models.TextChoices):
         REGIONAL_COUNCIL = "liitto", _("Varsinais-Suomen liitto")
