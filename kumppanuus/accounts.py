@@ -5,6 +5,8 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from . import twofactor
+
 
 class PasswordResetView(auth_views.PasswordResetView):
     """The reset email is a text + HTML template pair with its link from SITE_URL."""
@@ -20,6 +22,12 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 def account_urls(admin_prefix):
     return [
+        path(f"{admin_prefix}kaksivaihe/", twofactor.verify_view, name="two-factor-verify"),
+        path(
+            f"{admin_prefix}kaksivaihe/kayttoonotto/",
+            twofactor.setup_view,
+            name="two-factor-setup",
+        ),
         path(
             f"{admin_prefix}salasana/",
             PasswordResetView.as_view(),

@@ -32,6 +32,7 @@ env = environ.Env(
     PAGE_CACHE_SECONDS=(int, 300),
     PAGE_CACHE_VERSION_SECONDS=(float, 1.0),
     IDEA_RATE_LIMIT=(str, "5/10m"),
+    TWO_FACTOR_REQUIRED=(bool, True),
 )
 environ.Env.read_env(BASE_DIR / ".env")
 
@@ -66,6 +67,9 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.contrib.sitemaps",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "crispy_forms",
     "crispy_bootstrap5",
@@ -90,6 +94,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "kumppanuus.cache.PageCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "kumppanuus.twofactor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -229,6 +235,10 @@ FEEDBACK_RETENTION_MONTHS = env("FEEDBACK_RETENTION_MONTHS")
 # Ideas one client may send (django-ratelimit syntax); the cache must be shared (Redis)
 # when several app instances run.
 IDEA_RATE_LIMIT = env("IDEA_RATE_LIMIT")
+# Editors sign in to the admin with a second factor (TOTP or a recovery code); contact persons
+# may opt in. Off only for a throwaway local database, never in production.
+TWO_FACTOR_REQUIRED = env("TWO_FACTOR_REQUIRED")
+OTP_TOTP_ISSUER = "Kumppanuusportaali"
 RATELIMIT_IP_META_KEY = "kumppanuus.middleware.client_ip"
 
 LOGGING = {
