@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
@@ -38,11 +38,14 @@ class ImportForm(forms.Form):
     )
 
 
+NETWORK_BLOCKS_SHOWN = 20
+
+
 @admin.register(Survey)
 class SurveyAdmin(admin.ModelAdmin):
     list_display = ["year", "title", "state", "results_published", "response_count", "import_link"]
     list_filter = ["state", "results_published"]
-    readonly_fields = ["state", "results_published"]
+    readonly_fields = ["state", "results_published", "answers_by_network"]
     inlines = [QuestionInline]
     actions = [
         "open_surveys",
@@ -58,6 +61,26 @@ class SurveyAdmin(admin.ModelAdmin):
     @admin.display(description=_("vastauksia"), ordering="n_responses")
     def response_count(self, survey):
         return survey.n_responses
+
+    @admin.display(description=_("verkkolomakkeen vastaukset osoitelohkoittain"))
+    def answers_by_network(self, survey):
+        """How many web answers came from each client network block: stuffing shows."""
+        if survey.pk is None:
+            return "–"
+        rows = (
+            survey.responses.exclude(client_network="")
+            .values_list("client_network")
+            .annotate(answers=Count("pk"))
+            .order_by("-answers", "client_network")[:NETWORK_BLOCKS_SHOWN]
+        )
+        if not rows:
+            return _("Ei verkkolomakkeen vastauksia.")
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            _("osoitelohko"),
+            _("vastauksia"),
+            format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", rows),
+        )
 
     @admin.display(description=_("tuonti"))
     def import_link(self, survey):
@@ -79,7 +102,7 @@ class SurveyAdmin(admin.ModelAdmin):
             raise PermissionDenied
         survey = get_object_or_404(Survey, pk=survey_id)
         form = ImportForm(request.POST or None, request.FILES or None)
-        errors = None
+        errors = frozen = None
         if request.method == "POST" and form.is_valid():
             try:
                 summary = survey_import_csv(
@@ -87,6 +110,8 @@ class SurveyAdmin(admin.ModelAdmin):
                 )
             except ImportRefused as refused:
                 errors = refused
+            except services.SurveyFrozen as refusal:
+                frozen = refusal
             else:
                 messages.success(
                     request,
@@ -100,9 +125,10 @@ class SurveyAdmin(admin.ModelAdmin):
             "survey": survey,
             "form": form,
             "refused": errors,
+            "frozen": survey.frozen_by_review and services.survey_frozen_message(survey),
             "opts": self.model._meta,
         }
-        status = 400 if errors else 200
+        status = 409 if frozen else 400 if errors else 200
         return TemplateResponse(request, "admin/barometer/import.html", context, status=status)
 
     def _each(self, request, queryset, service, done_message):
@@ -114,23 +140,25 @@ class SurveyAdmin(admin.ModelAdmin):
                 return
         self.message_user(request, done_message, messages.SUCCESS)
 
-    @admin.action(description=_("Avaa valitut kyselyt vastattaviksi"))
+    @admin.action(description=_("Avaa valitut kyselyt vastattaviksi"), permissions=["change"])
     def open_surveys(self, request, queryset):
         self._each(request, queryset, services.survey_open, _("Kyselyt avattu."))
 
-    @admin.action(description=_("Sulje valitut kyselyt"))
+    @admin.action(description=_("Sulje valitut kyselyt"), permissions=["change"])
     def close_surveys(self, request, queryset):
         self._each(request, queryset, services.survey_close, _("Kyselyt suljettu."))
 
-    @admin.action(description=_("Julkaise valittujen kyselyjen tulokset"))
+    @admin.action(description=_("Julkaise valittujen kyselyjen tulokset"), permissions=["change"])
     def publish_results(self, request, queryset):
         self._each(request, queryset, services.results_publish, _("Tulokset julkaistu."))
 
-    @admin.action(description=_("Peru tulosten julkaisu"))
+    @admin.action(description=_("Peru tulosten julkaisu"), permissions=["change"])
     def unpublish_results(self, request, queryset):
         self._each(request, queryset, services.results_unpublish, _("Julkaisu peruttu."))
 
-    @admin.action(description=_("Vie avoimet vastaukset (CSV, vain toimitukselle)"))
+    @admin.action(
+        description=_("Vie avoimet vastaukset (CSV, vain toimitukselle)"), permissions=["change"]
+    )
     def export_open_answers(self, request, queryset):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="avoimet-vastaukset.csv"'

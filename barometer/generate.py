@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Answer, OrganisationType, Question, Response, Statement, Survey
+from .services import survey_figures_store
 
 
 @transaction.atomic
@@ -43,6 +44,7 @@ def large_survey_generate(*, responses=100_000, year=2099, seed=2026, batch_size
             for response in created
             for question in questions
         )
+    survey_figures_store(survey=survey)  # closed: its results are stored, as on closing
     return survey
 
 

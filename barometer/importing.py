@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import DONT_KNOW, Answer, OrganisationType, Question, Response
+from .services import survey_ensure_not_frozen, survey_figures_store
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 ID_COLUMN, TIME_COLUMN, ORGANISATION_COLUMN, OPEN_COLUMN = (
@@ -76,14 +77,21 @@ def read_upload(handle):
 
 
 def survey_import_csv(*, survey, data, progress=None):
-    """Validate the whole file, then store every new respondent in one transaction."""
+    """Validate the whole file, then store every new respondent in one transaction.
+
+    Refused whole (SurveyFrozen) while a published review uses the survey; a closed survey's
+    stored results are recomputed after."""
+    survey_ensure_not_frozen(survey)
     text = _decode(data)
     reader = _reader(text)
     questions = _columns(survey, reader.fieldnames or [])
     rows, errors = _parse_rows(reader, questions)
     if errors:
         raise ImportRefused(errors)
-    return _store(survey, rows, questions, progress)
+    summary = _store(survey, rows, questions, progress)
+    if survey.state == survey.State.CLOSED:
+        survey_figures_store(survey=survey)
+    return summary
 
 
 def file_error(reason):

@@ -71,6 +71,20 @@ class Survey(models.Model):
     responses_imported_at = models.DateTimeField(
         _("vastauksia tuotu viimeksi"), null=True, blank=True, editable=False
     )
+    figures = models.JSONField(
+        _("tallennetut tulokset"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Suljetun kyselyn tulokset, laskettu kerran sulkemisen yhteydessä."),
+    )
+    frozen_by_review = models.CharField(
+        _("jäädyttävä vuosikatsaus"),
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text=_("Julkaistu vuosikatsaus, joka käyttää kyselyn tuloksia."),
+    )
 
     objects = SurveyQuerySet.as_manager()
 
@@ -179,6 +193,14 @@ class Response(models.Model):
     )
     source = models.CharField(_("lähde"), max_length=10, choices=Source.choices, default=Source.WEB)
     external_id = models.CharField(_("vastaajatunnus"), max_length=100, blank=True)
+    client_network = models.CharField(
+        _("lähettäjän verkko"),
+        max_length=49,
+        blank=True,
+        help_text=_(
+            "Verkkolomakkeen vastauksen lähettäjän osoitelohko (/24 tai /48), ei osoitetta."
+        ),
+    )
 
     class Meta:
         verbose_name = _("vastaus")

@@ -1,8 +1,9 @@
 """Barometer results, aggregated by the database in a fixed number of queries.
 
 Share agreeing = answers 4 or 5 ÷ all answers to the statement, "en osaa sanoa" included;
-a skipped statement is not an answer (no row). A group of fewer than MIN_GROUP_SIZE
-respondents is never broken out, so that no one can be recognised.
+a skipped statement is not an answer (no row). Per statement, a group with fewer than
+MIN_GROUP_SIZE answers is never broken out, and neither is any group whose figures would
+follow from the totals minus the groups shown (complementary suppression, `suppress_groups`).
 """
 
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ class GroupShare:
     respondents: int
     answers: int
     agree_share: float | None
+    organisation: str = ""
 
 
 @dataclass
@@ -54,6 +56,7 @@ class StatementResult:
     dont_know: int
     values: dict
     breakdown: list = field(default_factory=list)
+    suppressed: bool = False  # some group of this statement was not broken out
 
     @property
     def agree_share(self):
@@ -79,7 +82,11 @@ class SurveyResults:
     survey: Survey
     respondents: int
     statements: list
-    suppressed_groups: int
+
+    @property
+    def suppressed(self):
+        """Whether any statement left a group out (never how many: that would help subtract)."""
+        return any(result.suppressed for result in self.statements)
 
     @property
     def response_rate(self):
@@ -103,26 +110,19 @@ def survey_results(survey):
         .values_list("organisation_type")
         .annotate(n=Count("pk"))
     )
-    visible_groups = {org for org, n in group_sizes.items() if n >= MIN_GROUP_SIZE}
-    breakdown = {}
+    groups = {}
     for row in (
-        likert.filter(response__organisation_type__in=visible_groups)
-        .values("question", "response__organisation_type")
+        likert.values("question", "response__organisation_type")
         .annotate(total=Count("pk"), agree=Count("pk", filter=Q(value__gte=4)))
         .order_by("response__organisation_type")
     ):
-        org = row["response__organisation_type"]
-        breakdown.setdefault(row["question"], []).append(
-            GroupShare(
-                label=_organisation_label(org),
-                respondents=group_sizes[org],
-                answers=row["total"],
-                agree_share=share(row["agree"], row["total"]),
-            )
+        groups.setdefault(row["question"], []).append(
+            (row["response__organisation_type"], row["total"], row["agree"])
         )
     statements = []
     for question in questions:
         counts = totals.get(question.pk, {})
+        shown, hidden = suppress_groups(groups.get(question.pk, []))
         statements.append(
             StatementResult(
                 statement=question.statement,
@@ -130,15 +130,48 @@ def survey_results(survey):
                 agree=counts.get("agree", 0),
                 dont_know=counts.get("dont_know", 0),
                 values={v: counts.get(f"v{v}", 0) for v in LIKERT_VALUES},
-                breakdown=breakdown.get(question.pk, []),
+                breakdown=[
+                    GroupShare(
+                        label=_organisation_label(org),
+                        respondents=group_sizes.get(org, 0),
+                        answers=answers,
+                        agree_share=share(agree, answers),
+                        organisation=org,
+                    )
+                    for org, answers, agree in shown
+                ],
+                suppressed=bool(hidden),
             )
         )
     return SurveyResults(
         survey=survey,
         respondents=sum(group_sizes.values()),
         statements=statements,
-        suppressed_groups=len(group_sizes) - len(visible_groups),
     )
+
+
+def suppress_groups(groups):
+    """Split one statement's groups [(organisation, answers, agree)] into (shown, hidden).
+
+    A group with fewer than MIN_GROUP_SIZE answers is hidden. The hidden groups together are
+    what the totals minus the shown groups give away, so while they are fewer than two, have
+    fewer than MIN_GROUP_SIZE answers together, or all agree or all disagree (which would
+    tell each hidden group's share), the smallest shown group is hidden as well; in the end
+    possibly all of them (no breakdown). Shown groups keep their order.
+    """
+    hidden = [group for group in groups if group[1] < MIN_GROUP_SIZE]
+    if not hidden:
+        return list(groups), []
+    candidates = sorted((g for g in groups if g[1] >= MIN_GROUP_SIZE), key=lambda g: g[1])
+    while candidates and not _pool_is_safe(hidden):
+        hidden.append(candidates.pop(0))
+    return [group for group in groups if group not in hidden], hidden
+
+
+def _pool_is_safe(hidden):
+    answers = sum(group[1] for group in hidden)
+    agree = sum(group[2] for group in hidden)
+    return len(hidden) >= 2 and answers >= MIN_GROUP_SIZE and 0 < agree < answers
 
 
 def _organisation_label(value):
@@ -147,22 +180,86 @@ def _organisation_label(value):
     return str(OrganisationType(value).label)
 
 
-def trends():
-    """{statement key: [(year, share agreeing, answers), …]} over published surveys (1 query)."""
-    rows = (
-        Answer.objects.filter(
-            question__kind=Question.Kind.LIKERT,
-            question__survey__in=Survey.objects.published(),
-        )
-        .values("question__statement__key", "question__survey__year")
-        .annotate(total=Count("pk"), agree=Count("pk", filter=Q(value__gte=4)))
-        .order_by("question__survey__year")
+def survey_results_data(survey):
+    """What a closed survey stores: its results as JSON, suppression already applied."""
+    results = survey_results(survey)
+    return {
+        "respondents": results.respondents,
+        "statements": [
+            {
+                "statement": result.statement.pk,
+                "key": result.statement.key,
+                "total": result.total,
+                "agree": result.agree,
+                "dont_know": result.dont_know,
+                "values": [result.values[v] for v in LIKERT_VALUES],
+                "breakdown": [
+                    [group.organisation, group.respondents, group.answers, group.agree_share]
+                    for group in result.breakdown
+                ],
+                "suppressed": result.suppressed,
+            }
+            for result in results.statements
+        ],
+    }
+
+
+def survey_results_from_data(survey, data):
+    """SurveyResults of a closed survey from its stored JSON (1 query, for the texts)."""
+    statements = {
+        question.statement_id: question.statement
+        for question in Question.objects.filter(
+            survey=survey, kind=Question.Kind.LIKERT
+        ).select_related("statement")
+    }
+    return SurveyResults(
+        survey=survey,
+        respondents=data["respondents"],
+        statements=[
+            StatementResult(
+                statement=statements[item["statement"]],
+                total=item["total"],
+                agree=item["agree"],
+                dont_know=item["dont_know"],
+                values=dict(zip(LIKERT_VALUES, item["values"], strict=True)),
+                breakdown=[
+                    GroupShare(_organisation_label(org), respondents, answers, agree_share, org)
+                    for org, respondents, answers, agree_share in item["breakdown"]
+                ],
+                suppressed=item["suppressed"],
+            )
+            for item in data["statements"]
+            if item["statement"] in statements
+        ],
     )
-    series = {}
-    for row in rows:
-        series.setdefault(row["question__statement__key"], []).append(
-            (row["question__survey__year"], share(row["agree"], row["total"]), row["total"])
+
+
+def trends():
+    """{statement key: [(year, share agreeing, answers), …]} over published surveys.
+
+    Surveys with stored results are read from them (1 query); any without are aggregated
+    (1 more query).
+    """
+    surveys = list(Survey.objects.published().only("pk", "year", "figures"))
+    points = [
+        (survey.year, item["key"], item["agree"], item["total"])
+        for survey in surveys
+        if survey.figures
+        for item in survey.figures["statements"]
+        if item["total"]
+    ]
+    live = [survey.pk for survey in surveys if not survey.figures]
+    if live:
+        points += (
+            Answer.objects.filter(question__kind=Question.Kind.LIKERT, question__survey__in=live)
+            .values("question__survey__year", "question__statement__key")
+            .annotate(agree=Count("pk", filter=Q(value__gte=4)), total=Count("pk"))
+            .values_list("question__survey__year", "question__statement__key", "agree", "total")
+            .order_by()
         )
+    series = {}
+    for year, key, agree, total in sorted(points, key=lambda point: point[0]):
+        series.setdefault(key, []).append((year, share(agree, total), total))
     return series
 
 

@@ -5,13 +5,17 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
+from django_ratelimit.decorators import ratelimit
 
+from .clientnet import client_network, survey_rate
 from .forms import SurveyAnswerForm
 from .models import Statement, Survey
-from .results import survey_results, trends
+from .results import trends
+from .selectors import survey_results_for
 from .services import response_submit
 
 ANSWERED_COOKIE = "barometri_vastattu"
@@ -45,7 +49,7 @@ class SurveyResultsView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         survey = get_object_or_404(Survey.objects.published(), year=self.kwargs["year"])
-        context.update(survey=survey, results=survey_results(survey))
+        context.update(survey=survey, results=survey_results_for(survey))
         return context
 
 
@@ -55,6 +59,7 @@ def _answered_years(request):
     return {int(year) for year in value.split(",") if year.isdigit()}
 
 
+@method_decorator(ratelimit(key="ip", rate=survey_rate, method="POST", block=False), name="post")
 class SurveyAnswerView(View):
     template_name = "barometer/survey_answer.html"
 
@@ -86,6 +91,10 @@ class SurveyAnswerView(View):
         return self.render_page(SurveyAnswerForm(questions=self.questions))
 
     def post(self, request, year):
+        if getattr(request, "limited", False):
+            return render(
+                request, "barometer/rate_limited.html", {"survey": self.survey}, status=429
+            )
         if refusal := self.refusal():
             return self.render_page(refusal=refusal, status=409 if refusal == "answered" else 403)
         form = SurveyAnswerForm(request.POST, questions=self.questions)
@@ -93,7 +102,9 @@ class SurveyAnswerView(View):
             return self.render_page(form, status=400)
         if not form.is_spam:
             try:
-                response_submit(survey=self.survey, form=form)
+                response_submit(
+                    survey=self.survey, form=form, client_network=client_network(request)
+                )
             except ValidationError:
                 return self.render_page(refusal="closed", status=403)
         redirect_response = redirect("barometer:survey-thanks", year=self.survey.year)

@@ -4,7 +4,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
@@ -22,29 +22,42 @@ def client_fingerprint(address):
     return salted_hmac("feedback.idea-client", address, algorithm="sha256").hexdigest()
 
 
+def _idea_store_once(form, token, fingerprint, language):
+    """The new idea, or None when this token or (from this client) this text is stored."""
+    if Idea.objects.filter(submission_token=token).exists():
+        return None
+    if fingerprint and (
+        Idea.objects.filter(
+            client_hash=fingerprint,
+            message=form.cleaned_data["message"],
+            created__gte=timezone.now() - DUPLICATE_WINDOW,
+        ).exists()
+    ):
+        return None
+    idea = form.save(commit=False)
+    idea.submission_token = token
+    idea.client_hash = fingerprint
+    idea.language = language or settings.LANGUAGE_CODE
+    idea.save()
+    return idea
+
+
 def idea_submit(*, form, language=None, client=""):
     """Store the idea once, then notify editors and, when they gave an email and consent,
     thank the sender in their own language. A repeated submission token, or the same text
     from the same client (`client`: the address, hashed here) within DUPLICATE_WINDOW,
     stores nothing and returns None."""
     token = form.cleaned_data["submission_token"]
-    fingerprint = client_fingerprint(client) if client else ""
-    with transaction.atomic():
+    try:
+        with transaction.atomic():
+            fingerprint = client_fingerprint(client) if client else ""
+            idea = _idea_store_once(form, token, fingerprint, language)
+    except IntegrityError:  # the same form sent twice at once: the other request stored it
         if Idea.objects.filter(submission_token=token).exists():
             return None
-        if fingerprint and (
-            Idea.objects.filter(
-                client_hash=fingerprint,
-                message=form.cleaned_data["message"],
-                created__gte=timezone.now() - DUPLICATE_WINDOW,
-            ).exists()
-        ):
-            return None
-        idea = form.save(commit=False)
-        idea.submission_token = token
-        idea.client_hash = fingerprint
-        idea.language = language or settings.LANGUAGE_CODE
-        idea.save()
+        raise
+    if idea is None:
+        return None
     messages = []
     if settings.FEEDBACK_NOTIFY_EMAILS:
         messages.append(

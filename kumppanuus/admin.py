@@ -1,11 +1,17 @@
+from axes import admin as axes_admin
+from axes.handlers.proxy import AxesProxyHandler
+from axes.models import AccessAttempt
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
-from simple_history.admin import SimpleHistoryAdmin
+
+from programme.history_admin import RuledHistoryAdmin
 
 from . import services
 from .models import AnnualReview, Highlight, ReviewSection
+from .reviews import live_review_figures
 
 
 class SectionInline(admin.StackedInline):
@@ -22,7 +28,7 @@ class HighlightInline(admin.TabularInline):
 
 
 @admin.register(AnnualReview)
-class AnnualReviewAdmin(SimpleHistoryAdmin, TranslationAdmin):
+class AnnualReviewAdmin(RuledHistoryAdmin, TranslationAdmin):
     list_display = ["year", "title", "state", "published_at", "assessment_round", "survey"]
     list_filter = ["state"]
     search_fields = ["title", "lead"]
@@ -32,18 +38,86 @@ class AnnualReviewAdmin(SimpleHistoryAdmin, TranslationAdmin):
     inlines = [SectionInline, HighlightInline]
     actions = ["publish", "unpublish"]
 
-    @admin.action(description=_("Julkaise valitut katsaukset"))
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and obj.is_published:  # its figures are stored: keep them its own
+            return [*fields, "assessment_round", "survey"]
+        return fields
+
+    def save_model(self, request, obj, form, change):
+        """Only the publish services publish: the change form and the history revert form
+        (which saves an old version) keep the publication, its stored figures and, while
+        published, the round and survey as they are."""
+        if change:
+            current = AnnualReview.objects.get(pk=obj.pk)
+            obj.state, obj.published_at, obj.figures = (
+                current.state,
+                current.published_at,
+                current.figures,
+            )
+            if current.is_published:
+                obj.assessment_round_id, obj.survey_id = (
+                    current.assessment_round_id,
+                    current.survey_id,
+                )
+        else:
+            obj.state, obj.published_at, obj.figures = AnnualReview.State.DRAFT, None, None
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Julkaise valitut katsaukset"), permissions=["change"])
     def publish(self, request, queryset):
-        for review in queryset:
+        """First a page naming what will be frozen, with the figures; publish on confirming."""
+        reviews = list(queryset.select_related("assessment_round", "survey"))
+        if request.POST.get("confirm") != "yes":
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Julkaise vuosikatsaus"),
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "rows": [
+                    (
+                        review,
+                        services.review_publish_problems(review),
+                        live_review_figures(review),
+                    )
+                    for review in reviews
+                ],
+            }
+            return TemplateResponse(
+                request, "admin/kumppanuus/annualreview/publish_confirm.html", context
+            )
+        for review in reviews:
             try:
-                services.review_publish(review=review)
-            except ValidationError as error:
-                self.message_user(request, f"{review}: {' '.join(error.messages)}", messages.ERROR)
+                services.review_publish(review=review, user=request.user)
+            except (ValidationError, PermissionDenied) as error:
+                reason = " ".join(getattr(error, "messages", None) or [str(error)])
+                self.message_user(request, f"{review}: {reason}", messages.ERROR)
             else:
                 self.message_user(request, _("Julkaistu: %(title)s") % {"title": review.title})
+        return None
 
-    @admin.action(description=_("Peru valittujen katsausten julkaisu"))
+    @admin.action(description=_("Peru valittujen katsausten julkaisu"), permissions=["change"])
     def unpublish(self, request, queryset):
         for review in queryset:
-            services.review_unpublish(review=review)
+            try:
+                services.review_unpublish(review=review, user=request.user)
+            except PermissionDenied as error:
+                self.message_user(request, str(error), messages.ERROR)
+                return
         self.message_user(request, _("Julkaisu peruttu."), messages.SUCCESS)
+
+
+class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
+    """axes' own admin, whose cleanup action answered 500: it reads request attributes that
+    only a login attempt sets."""
+
+    @admin.action(
+        description=axes_admin.AccessAttemptAdmin.cleanup_expired_attempts.short_description
+    )
+    def cleanup_expired_attempts(self, request, queryset):
+        AxesProxyHandler.update_request(request)
+        return super().cleanup_expired_attempts(request, queryset)
+
+
+admin.site.unregister(AccessAttempt)
+admin.site.register(AccessAttempt, AccessAttemptAdmin)

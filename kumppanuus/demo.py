@@ -15,6 +15,7 @@ from programme.models import AssessmentRound
 
 from .models import AnnualReview, Highlight, ReviewSection
 from .roles import roles_setup
+from .services import review_publish
 
 DATA_DIR = Path(__file__).parent / "demo_data"
 DEMO_PASSWORD = "kumppanuus-demo-2026"
@@ -60,18 +61,19 @@ def _load_reviews():
         review, created = AnnualReview.objects.get_or_create(
             year=data["year"],
             defaults={
-                "title": data["title"],
-                "lead": data["lead"],
-                "state": data["state"],
+                "title_fi": data["title"],
+                "title_sv": data.get("title_sv", ""),
+                "title_en": data.get("title_en", ""),
+                "lead_fi": data["lead"],
+                "lead_sv": data.get("lead_sv", ""),
+                "lead_en": data.get("lead_en", ""),
+                "published_at": _year_end(data["year"]) if data["state"] == "published" else None,
                 "assessment_round": AssessmentRound.objects.filter(year=data["round"]).first(),
                 "survey": Survey.objects.filter(year=data["survey"]).first(),
             },
         )
         if not created:
             continue
-        if review.is_published:
-            review.published_at = review.published_at or _year_end(review.year)
-            review.save(update_fields=["published_at"])
         review.contacts.set(ContactPerson.objects.filter(email__in=data["contacts"]))
         for order, section in enumerate(data["sections"], start=1):
             ReviewSection.objects.create(review=review, order=order, **section)
@@ -84,6 +86,8 @@ def _load_reviews():
                 description=item["description"],
                 network=networks.get(item["network"]),
             )
+        if data["state"] == AnnualReview.State.PUBLISHED:
+            review_publish(review=review)
 
 
 def _year_end(year):

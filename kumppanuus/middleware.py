@@ -1,13 +1,15 @@
-"""Cross-cutting HTTP concerns: the request log line, Permissions-Policy, and a 503 page
-(never a traceback) while the database is unreachable."""
+"""Cross-cutting HTTP concerns: the request log line, Permissions-Policy, odd input refused
+with a 400 page, and a 503 page (never a traceback) while the database is unreachable."""
 
 import ipaddress
 import logging
+import re
 import time
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.template import loader
 
 request_log = logging.getLogger("kumppanuus.requests")
@@ -15,13 +17,24 @@ logger = logging.getLogger(__name__)
 
 
 def client_ip(request):
-    """The address our one trusted proxy saw (the last X-Forwarded-For entry), else the peer's.
-    A malformed header never breaks the request: it falls back to REMOTE_ADDR."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+    """The client's address: the one rule for every rate limit, the admin lockout (axes) and
+    the barometer's per-network counts (all reach it through settings.CLIENT_IP_CALLABLE).
+
+    With TRUSTED_PROXY_COUNT = 0 the socket address; with N > 0 the Nth X-Forwarded-For
+    entry from the right (each trusted proxy appends the address it saw). A missing, short
+    or malformed header falls back to the socket address: a client cannot choose its own.
+    """
+    remote = request.META.get("REMOTE_ADDR") or "0.0.0.0"
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies <= 0:
+        return remote
+    entries = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+    if len(entries) < proxies:
+        return remote
     try:
-        return str(ipaddress.ip_address(forwarded))
+        return str(ipaddress.ip_address(entries[-proxies].strip()))
     except ValueError:
-        return request.META.get("REMOTE_ADDR") or "0.0.0.0"
+        return remote
 
 
 class RequestLogMiddleware:
@@ -36,11 +49,55 @@ class RequestLogMiddleware:
         request_log.info(
             "%s %s %s %.1fms",
             request.method,
-            request.path,
+            log_safe(request.path),
             response.status_code,
             (time.perf_counter() - started) * 1000,
         )
         return response
+
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def log_safe(text):
+    """Control characters written as escapes (a newline as \\n), so no request forges a line."""
+    return CONTROL_CHARACTERS.sub(
+        lambda match: match.group().encode("unicode_escape").decode("ascii"), text
+    )
+
+
+def bad_request(request):
+    return render(request, "400.html", status=400)
+
+
+class OddInputMiddleware:
+    """No text in this portal contains a NUL byte, and PostgreSQL cannot store or compare one:
+    a NUL in the path, a query parameter or a form field is refused with the 400 page. A
+    DataError that other odd input still reaches the database with is a 400 too, not a 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            "\x00" in request.path
+            or _has_nul(request.GET)
+            or (request.method == "POST" and _has_nul(request.POST))
+        ):
+            return bad_request(request)
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, DataError):
+            logger.warning("odd input reached the database: %s", type(exception).__name__)
+            return bad_request(request)
+        return None
+
+
+def _has_nul(query_dict):
+    return any(
+        "\x00" in key or "\x00" in value for key, values in query_dict.lists() for value in values
+    )
 
 
 class PermissionsPolicyMiddleware:

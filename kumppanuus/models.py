@@ -44,6 +44,13 @@ class AnnualReview(models.Model):
     contacts = models.ManyToManyField(
         ContactPerson, verbose_name=_("lisätietoja antavat"), blank=True, related_name="reviews"
     )
+    figures = models.JSONField(
+        _("julkaistut luvut"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Luvut sellaisina kuin ne julkaistiin; sivu näyttää nämä."),
+    )
     # History is registered in translation.py, after the language fields exist.
 
     objects = AnnualReviewQuerySet.as_manager()

@@ -3,10 +3,7 @@
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 
-from networks.models import CONTACT_PERSONS_GROUP
-
-CONTACT_PERSONS = CONTACT_PERSONS_GROUP
-EDITORS = "Toimitus"
+from networks.roles import CONTACT_PERSONS, EDITORS
 
 EDITOR_APPS = ["networks", "programme", "barometer", "feedback", "kumppanuus"]
 

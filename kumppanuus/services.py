@@ -1,16 +1,28 @@
-"""Publishing the annual review: refused while its figures could still change. Second-factor
-devices of admin users."""
+"""Publishing the annual review: refused while its figures could still change. (At the end:
+second-factor devices of admin users.)
 
-from django.core.exceptions import ValidationError
+Publishing stores the figures the review shows (in every language) with the review, so in
+its history too, and freezes the round and survey it uses: they cannot be reopened or
+imported into until an editor unpublishes the review (which history records as well).
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from barometer.models import Survey
+from networks.roles import is_editor
+from programme.models import AssessmentRound
+
 from .models import AnnualReview
+from .reviews import review_figures_snapshot
 
 
-def review_publish(*, review):
+def review_publish_problems(review):
+    """Why the review cannot be published yet (empty when it can)."""
     problems = []
     if review.assessment_round and review.assessment_round.is_open:
         problems.append(
@@ -25,16 +37,60 @@ def review_publish(*, review):
             _("Barometrin %(year)s tuloksia ei ole julkaistu: julkaise ne ensin.")
             % {"year": review.survey.year}
         )
-    if problems:
-        raise ValidationError(problems)
-    review.state = AnnualReview.State.PUBLISHED
-    review.published_at = review.published_at or timezone.now()
-    review.save(update_fields=["state", "published_at"])
+    return problems
 
 
-def review_unpublish(*, review):
-    review.state = AnnualReview.State.DRAFT
-    review.save(update_fields=["state"])
+def review_publish(*, review, user=None):
+    """Publish: store the figures shown, freeze the round and survey. `user` goes to history."""
+    _ensure_editor(user)
+    with transaction.atomic():
+        review = AnnualReview.objects.select_for_update().get(pk=review.pk)
+        if problems := review_publish_problems(review):
+            raise ValidationError(problems)
+        review.figures = review_figures_snapshot(review)
+        review.state = AnnualReview.State.PUBLISHED
+        review.published_at = review.published_at or timezone.now()
+        review._history_user = user
+        review.save(update_fields=["state", "published_at", "figures"])
+        _sync_freeze(review)
+    return review
+
+
+def review_unpublish(*, review, user=None):
+    """Back to draft: the round and survey thaw unless another published review uses them."""
+    _ensure_editor(user)
+    with transaction.atomic():
+        review = AnnualReview.objects.select_for_update().get(pk=review.pk)
+        review.state = AnnualReview.State.DRAFT
+        review._history_user = user
+        review.save(update_fields=["state"])
+        _sync_freeze(review)
+    return review
+
+
+def _ensure_editor(user):
+    # None: a trusted caller without a request (demo data, shell); a person must be an editor.
+    if user is not None and not is_editor(user):
+        raise PermissionDenied(
+            _("Vain toimitus voi julkaista vuosikatsauksia tai perua julkaisun.")
+        )
+
+
+def _sync_freeze(review):
+    """Mark the review's round and survey with the published review that uses them, or none."""
+    published = AnnualReview.objects.published().order_by("year")
+    if review.assessment_round_id:
+        user = published.filter(assessment_round_id=review.assessment_round_id).first()
+        AssessmentRound.objects.filter(pk=review.assessment_round_id).update(
+            frozen_by_review=_name(user)
+        )
+    if review.survey_id:
+        user = published.filter(survey_id=review.survey_id).first()
+        Survey.objects.filter(pk=review.survey_id).update(frozen_by_review=_name(user))
+
+
+def _name(review):
+    return f"{review.title} ({review.year})"[:200] if review else ""
 
 
 # Second factor (see kumppanuus/twofactor.py).

@@ -21,6 +21,8 @@ env = environ.Env(
     DATABASE_URL=(str, f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
     EMAIL_URL=(str, "consolemail://"),
     CACHE_URL=(str, "locmemcache://"),
+    CACHE_SOCKET_TIMEOUT=(float, 0.2),
+    CACHE_RETRY_SECONDS=(float, 5.0),
     DEFAULT_FROM_EMAIL=(str, "kumppanuusfoorumi@varsinais-suomi.fi"),
     FEEDBACK_NOTIFY_EMAILS=(list, []),
     FEEDBACK_RETENTION_MONTHS=(int, 24),
@@ -32,6 +34,9 @@ env = environ.Env(
     PAGE_CACHE_SECONDS=(int, 300),
     PAGE_CACHE_VERSION_SECONDS=(float, 1.0),
     IDEA_RATE_LIMIT=(str, "5/10m"),
+    SURVEY_RATE_LIMIT=(str, "10/h"),
+    TRUSTED_PROXY_COUNT=(int, 0),
+    RATELIMIT_CACHE_URL=(str, ""),
     TWO_FACTOR_REQUIRED=(bool, True),
 )
 environ.Env.read_env(BASE_DIR / ".env")
@@ -91,6 +96,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "kumppanuus.middleware.OddInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "kumppanuus.cache.PageCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -133,6 +139,29 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL")}
+# A Redis that is down or slow must not take the site down (kumppanuus/cache_backends.py):
+# short socket timeouts, errors answered as cache misses, Redis left alone for a few seconds
+# after an error.
+CACHE_RETRY_SECONDS = env("CACHE_RETRY_SECONDS")
+# Rate-limit counters live where every worker and instance sees them: Redis when CACHE_URL
+# is Redis, else the database (table made by `manage.py createcachetable`). Either fails open
+# with a logged warning when the store is down (kumppanuus/ratelimit_cache.py).
+RATELIMIT_CACHE_URL = env("RATELIMIT_CACHE_URL") or (
+    env("CACHE_URL")
+    if env("CACHE_URL").startswith(("redis", "rediss"))
+    else "dbcache://ratelimit_cache"
+)
+CACHES["ratelimit"] = environ.Env.cache_url_config(RATELIMIT_CACHE_URL)
+CACHES["ratelimit"]["BACKEND"] = {
+    "django.core.cache.backends.db.DatabaseCache": "kumppanuus.ratelimit_cache.DatabaseCache",
+}.get(CACHES["ratelimit"]["BACKEND"], CACHES["ratelimit"]["BACKEND"])
+RATELIMIT_USE_CACHE = "ratelimit"
+RATELIMIT_FAIL_OPEN = True
+for _cache in CACHES.values():
+    if _cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        _cache["BACKEND"] = "kumppanuus.cache_backends.FailSafeRedisCache"
+        for option in ("socket_connect_timeout", "socket_timeout"):
+            _cache.setdefault("OPTIONS", {}).setdefault(option, env("CACHE_SOCKET_TIMEOUT"))
 
 # EMAIL_URL expands to EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, … (django-environ's pattern).
 vars().update(env.email_url("EMAIL_URL"))
@@ -218,8 +247,16 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "axes_lockout.html"
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = 1 if not DEBUG else 0
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Lockout counters are in the database (axes' default handler), shared by every instance.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+
+# The client's address, one rule for the lockout, every rate limit and the barometer's
+# per-network counts: the socket address, or with N trusted proxies in front the Nth
+# X-Forwarded-For entry from the right (kumppanuus/middleware.py: client_ip).
+TRUSTED_PROXY_COUNT = env("TRUSTED_PROXY_COUNT")
+CLIENT_IP_CALLABLE = "kumppanuus.middleware.client_ip"
+AXES_CLIENT_IP_CALLABLE = CLIENT_IP_CALLABLE
+RATELIMIT_IP_META_KEY = CLIENT_IP_CALLABLE
 
 # Anonymous pages are cached until any content changes (kumppanuus/cache.py).
 PAGE_CACHE_SECONDS = env("PAGE_CACHE_SECONDS")
@@ -232,14 +269,14 @@ LOGIN_URL = "admin:login"
 # Feedback: who is told of new ideas, and how long personal data is kept.
 FEEDBACK_NOTIFY_EMAILS = env("FEEDBACK_NOTIFY_EMAILS")
 FEEDBACK_RETENTION_MONTHS = env("FEEDBACK_RETENTION_MONTHS")
-# Ideas one client may send (django-ratelimit syntax); the cache must be shared (Redis)
-# when several app instances run.
+# Ideas one client may send (django-ratelimit syntax), counted in CACHES["ratelimit"].
 IDEA_RATE_LIMIT = env("IDEA_RATE_LIMIT")
+# Barometer answers one client may send (ballot stuffing); per-network counts in the admin.
+SURVEY_RATE_LIMIT = env("SURVEY_RATE_LIMIT")
 # Editors sign in to the admin with a second factor (TOTP or a recovery code); contact persons
 # may opt in. Off only for a throwaway local database, never in production.
 TWO_FACTOR_REQUIRED = env("TWO_FACTOR_REQUIRED")
 OTP_TOTP_ISSUER = "Kumppanuusportaali"
-RATELIMIT_IP_META_KEY = "kumppanuus.middleware.client_ip"
 
 LOGGING = {
     "version": 1,

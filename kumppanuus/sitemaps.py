@@ -4,7 +4,7 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from barometer.models import Survey
-from networks.models import Network
+from networks.models import Event, Network
 from programme.models import AssessmentRound, Measure
 
 from .models import AnnualReview
@@ -16,6 +16,7 @@ class StaticSitemap(Sitemap):
             "home",
             "networks:network-list",
             "networks:event-list",
+            "networks:event-archive",
             "programme:overview",
             "programme:matrix",
             "barometer:index",
@@ -34,6 +35,11 @@ class StaticSitemap(Sitemap):
 class NetworkSitemap(Sitemap):
     def items(self):
         return Network.objects.active().order_by("order", "name")
+
+
+class EventSitemap(Sitemap):
+    def items(self):
+        return Event.objects.exclude(network__active=False).order_by("start", "pk")
 
 
 class MeasureSitemap(Sitemap):
@@ -60,6 +66,7 @@ class ReviewSitemap(Sitemap):
 SITEMAPS = {
     "sivut": StaticSitemap,
     "verkostot": NetworkSitemap,
+    "tapahtumat": EventSitemap,
     "toimenpiteet": MeasureSitemap,
     "barometri": SurveySitemap,
     "vuosikatsaukset": ReviewSitemap,

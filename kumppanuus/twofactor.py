@@ -16,12 +16,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .roles import EDITORS
+from networks.roles import is_editor
+
 from .services import two_factor_confirm
-
-
-def is_editor(user):
-    return user.is_superuser or user.groups.filter(name=EDITORS).exists()
 
 
 def needs_second_factor(user):

@@ -12,6 +12,7 @@ from .sitemaps import SITEMAPS
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon_ico, name="favicon"),
     path("robots.txt", views.robots_txt, name="robots-txt"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -19,9 +20,13 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("", views.HomeView.as_view(), name="home"),
+    path("manifest.webmanifest", views.web_manifest, name="web-manifest"),
     path(
         "saavutettavuusseloste/",
-        TemplateView.as_view(template_name="kumppanuus/accessibility.html"),
+        TemplateView.as_view(
+            template_name="kumppanuus/accessibility.html",
+            extra_context={"assessed_on": views.ACCESSIBILITY_ASSESSED_ON},
+        ),
         name="accessibility",
     ),
     path(
@@ -42,3 +47,5 @@ urlpatterns += i18n_patterns(
     path(settings.ADMIN_URL, admin.site.urls),
     prefix_default_language=False,
 )
+
+handler400 = "kumppanuus.views.bad_request"

@@ -1,24 +1,32 @@
 import logging
+from datetime import date
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import Resolver404, resolve
+from django.templatetags.static import static
+from django.urls import Resolver404, resolve, reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.generic import DetailView, ListView, TemplateView
 
 from feedback.views import idea_form_again
-from networks.models import Event, Network
+from networks.models import Network
 
-from . import search
+from . import middleware, search, selectors
+from .cache_backends import CACHE_ERRORS
 from .models import AnnualReview, Highlight
 from .reviews import network_count_text, review_figures
 
 logger = logging.getLogger(__name__)
+
+# When the accessibility statement's self-assessment was last made (update with the statement).
+ACCESSIBILITY_ASSESSED_ON = date(2026, 11, 30)
 
 
 class HomeView(TemplateView):
@@ -26,9 +34,14 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["networks"] = Network.objects.active().order_by("kind", "order", "name")
-        context["upcoming_events"] = Event.objects.with_network().upcoming()[:5]
-        context["latest_review"] = AnnualReview.objects.published().order_by("-year").first()
+        home = selectors.home_page()
+        context.update(
+            home=home,
+            networks=Network.objects.active().order_by("kind", "order", "name"),
+            home_network_text=network_count_text(home.network_counts),
+            home_programme_title=_("Toimenpiteet tilan mukaan"),
+            home_trend_title=_("Samaa mieltä olleiden osuus vuosittain"),
+        )
         return context
 
 
@@ -59,6 +72,9 @@ def resolve_or_none(path):
 
 
 def healthz(request):
+    """503 only when the database is down: that instance cannot serve. A cache that is down
+    answers 200 with "cache": "degraded" so the load balancer keeps the instance (pages are
+    served uncached); monitoring alerts on the body. See docs/operations.md."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -66,7 +82,27 @@ def healthz(request):
     except DatabaseError:
         logger.warning("healthz: database did not answer")
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+    if not _cache_answers():
+        return JsonResponse({"status": "degraded", "database": "ok", "cache": "degraded"})
+    return JsonResponse({"status": "ok", "database": "ok", "cache": "ok"})
+
+
+def _cache_answers():
+    backend = caches["default"]
+    try:
+        if hasattr(backend, "probe"):
+            backend.probe()
+        else:
+            backend.set("healthz-probe", "ok", 10)
+    except CACHE_ERRORS as error:
+        logger.warning("healthz: cache did not answer (%s)", type(error).__name__)
+        return False
+    return True
+
+
+def bad_request(request, exception=None):
+    """The 400 page, also for a foreign Host header: the template calls no request.get_host()."""
+    return middleware.bad_request(request)
 
 
 class ReviewListView(ListView):
@@ -95,6 +131,7 @@ class ReviewDetailView(DetailView):
         figures = review_figures(review)
         context.update(
             figures=figures,
+            programme_url=reverse("programme:overview") + f"?vuosi={figures.programme_year}",
             network_count_text=network_count_text(figures.network_counts),
             sections=review.sections.all(),
             highlight_groups=_group_highlights(review.highlights.select_related("network")),
@@ -111,6 +148,39 @@ def _group_highlights(highlights):
     for highlight in highlights:
         groups.setdefault(highlight.category, []).append(highlight)
     return [(labels[category], groups[category]) for category in labels if category in groups]
+
+
+FAVICON = settings.BASE_DIR / "static" / "img" / "favicon.ico"
+
+
+@cache_control(max_age=86400, public=True)
+def favicon_ico(request):
+    """/favicon.ico, which browsers and feed readers ask for at the root whatever the page says."""
+    return HttpResponse(FAVICON.read_bytes(), content_type="image/vnd.microsoft.icon")
+
+
+@cache_control(max_age=86400, public=True)
+def web_manifest(request):
+    """The web app manifest, with the icons' hashed static URLs."""
+    manifest = {
+        "name": _("Varsinais-Suomen kumppanuusfoorumi"),
+        "short_name": _("Kumppanuusfoorumi"),
+        "lang": get_language(),
+        "start_url": reverse("home"),
+        "display": "browser",
+        "background_color": "#ffffff",
+        "theme_color": "#00467f",
+        "icons": [
+            {"src": static("img/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": static("img/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+            {"src": static("img/favicon.svg"), "sizes": "any", "type": "image/svg+xml"},
+        ],
+    }
+    return JsonResponse(
+        manifest,
+        content_type="application/manifest+json",
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 def robots_txt(request):

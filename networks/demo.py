@@ -1,6 +1,7 @@
 """The networks' part of the demo data: groups, themes, fictional contact persons, events."""
 
 import csv
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -25,24 +26,37 @@ def load(stdout):
     stdout.write(f"verkostot: {len(networks)} verkostoa ja työryhmää")
 
 
+LANGUAGES = ("fi", "sv", "en")
+HOW_TO_JOIN = (
+    "Ryhmä on avoin kaikille teeman parissa toimiville. Ilmoita kiinnostuksesi "
+    "yhteyshenkilölle, niin saat kutsut tapaamisiin.",
+    "Gruppen är öppen för alla som arbetar med temat. Anmäl ditt intresse till "
+    "kontaktpersonen, så får du inbjudningar till mötena.",
+    "The group is open to everyone working on the theme. Tell the contact person you are "
+    "interested and you will be invited to the meetings.",
+)
+
+
+def _translated(field, values):
+    """{field_fi: …, field_sv: …, field_en: …} from three texts in that order."""
+    return {f"{field}_{language}": value for language, value in zip(LANGUAGES, values, strict=True)}
+
+
 def _load_networks():
     networks = {}
+    texts = json.loads((DATA_DIR / "network_texts.json").read_text(encoding="utf-8"))
     for order, row in enumerate(read_csv(DATA_DIR / "networks.csv"), start=1):
         theme_names = [name.strip() for name in row["themes"].split(";") if name.strip()]
+        text = texts[row["slug"]]
         network, _ = Network.objects.update_or_create(
             slug=row["slug"],
             defaults={
-                "name_fi": row["name_fi"],
-                "name_sv": row["name_sv"],
-                "name_en": row["name_en"],
+                **_translated("name", [row[f"name_{language}"] for language in LANGUAGES]),
                 "kind": row["kind"],
                 "order": order,
-                "short_description": "Kaikille avoin ryhmä teemana "
-                + " ja ".join(theme_names)
-                + ".",
-                "description": _description(row["name_fi"], theme_names),
-                "how_to_join": "Ryhmä on avoin kaikille teeman parissa toimiville. "
-                "Ilmoita kiinnostuksesi yhteyshenkilölle, niin saat kutsut tapaamisiin.",
+                **_translated("short_description", text["short"]),
+                **_translated("description", text["description"]),
+                **_translated("how_to_join", HOW_TO_JOIN),
             },
         )
         network.themes.set(
@@ -51,15 +65,6 @@ def _load_networks():
         )
         networks[network.slug] = network
     return networks
-
-
-def _description(name, theme_names):
-    themes = ", ".join(theme_names)
-    return (
-        f"**{name}** kokoaa yhteen alueen toimijat teemasta *{themes}*.\n\n"
-        "Ryhmä vie eteenpäin Varsinais-Suomen maakuntaohjelman tavoitteita, järjestää "
-        "kumppanuustapahtumia ja arvioi vuosittain toimenpiteiden etenemistä."
-    )
 
 
 def _load_contacts(networks):

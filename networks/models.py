@@ -72,10 +72,6 @@ class Network(models.Model):
         return reverse("networks:network-detail", kwargs={"slug": self.slug})
 
 
-# The admin group of contact persons (kumppanuus.roles gives it its permissions).
-CONTACT_PERSONS_GROUP = "Yhteyshenkilöt"
-
-
 class ContactPerson(models.Model):
     class Organisation(models.TextChoices):
         REGIONAL_COUNCIL = "liitto", _("Varsinais-Suomen liitto")
@@ -184,6 +180,9 @@ class Event(models.Model):
     def __str__(self):
         return self.title
 
+    def get_absolute_url(self):
+        return reverse("networks:event-detail", kwargs={"pk": self.pk})
+
     def clean(self):
         if self.start and self.end and self.end < self.start:
             raise ValidationError(
@@ -194,6 +193,10 @@ class Event(models.Model):
                 {"place": _("Anna tapahtumapaikka tai merkitse tapahtuma verkkotapahtumaksi.")},
                 code="no_place",
             )
+
+    @property
+    def is_past(self):
+        return self.end < timezone.now()
 
     @property
     def location_label(self):

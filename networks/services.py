@@ -11,7 +11,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from .mail import email_build, emails_send, site_url
-from .models import CONTACT_PERSONS_GROUP
+from .roles import CONTACT_PERSONS
 
 
 def set_password_url(user):
@@ -54,7 +54,7 @@ def contact_invite(*, contact, invited_by=None):
             user.save()
             contact.user = user
             contact.save(update_fields=["user"])
-        user.groups.add(Group.objects.get(name=CONTACT_PERSONS_GROUP))
+        user.groups.add(Group.objects.get(name=CONTACT_PERSONS))
     message = email_build(
         template="invitation",
         to=[contact.email],

@@ -13,5 +13,8 @@ urlpatterns = [
         name="network-events-ical",
     ),
     path("tapahtumat/", views.EventListView.as_view(), name="event-list"),
+    path("tapahtumat/arkisto/", views.EventArchiveView.as_view(), name="event-archive"),
+    path("tapahtumat/<int:pk>/", views.EventDetailView.as_view(), name="event-detail"),
+    path("tapahtumat/<int:pk>/tapahtuma.ics", views.event_ical, name="event-ical"),
     path("tapahtumat.ics", views.events_ical, name="events-ical"),
 ]

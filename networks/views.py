@@ -1,9 +1,9 @@
 from django import forms
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, ListView
 
+from . import selectors
 from .calendar import events_to_ical
 from .models import Event, Network
 
@@ -58,9 +58,7 @@ class EventListView(ListView):
         return form.cleaned_data.get("verkosto") if form.is_bound and form.is_valid() else None
 
     def filtered_events(self):
-        events = Event.objects.with_network()
-        network = self.selected_network()
-        return events.filter(network=network) if network else events
+        return selectors.events_of(self.selected_network())
 
     def get_queryset(self):
         return self.filtered_events().upcoming()
@@ -74,8 +72,32 @@ class EventListView(ListView):
         context["network_query"] = (
             f"verkosto={context['network'].slug}" if context["network"] else ""
         )
-        context["past_events"] = self.filtered_events().past()[:30]
+        context["past_events"] = self.filtered_events().past()[:5]
         return context
+
+
+class EventArchiveView(EventListView):
+    """Past events, newest first, paginated; filterable by network like the list."""
+
+    template_name = "networks/event_archive.html"
+    context_object_name = "events"
+    paginate_by = 30
+
+    def get_queryset(self):
+        return self.filtered_events().past()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.pop("past_events", None)
+        return context
+
+
+class EventDetailView(DetailView):
+    template_name = "networks/event_detail.html"
+    context_object_name = "event"
+
+    def get_object(self, queryset=None):
+        return selectors.event_for_page(self.kwargs["pk"])
 
 
 def _ical_response(events, name):
@@ -91,5 +113,10 @@ def events_ical(request):
 
 
 def network_events_ical(request, slug):
-    network = get_object_or_404(Network.objects.active(), slug=slug)
+    network = selectors.active_network(slug)
     return _ical_response(network.events.with_network(), network.name)
+
+
+def event_ical(request, pk):
+    event = selectors.event_for_page(pk)
+    return _ical_response([event], event.title)

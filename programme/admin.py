@@ -7,12 +7,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
-from simple_history.admin import SimpleHistoryAdmin
 
 from networks.models import Network, networks_of_user
 
-from . import selectors, services
+from . import rules, selectors, services
 from .forms import RoundCreateForm, status_formset
+from .history_admin import RuledHistoryAdmin
 from .models import AssessmentRound, Measure, MeasureStatus, Priority, Programme, StatusLevel
 from .progress import network_completion, unconfirmed_networks
 
@@ -60,6 +60,9 @@ class AssessmentRoundAdmin(admin.ModelAdmin):
     list_filter = ["programme", "state"]
     readonly_fields = ["state", "completion"]
     actions = ["open_rounds", "close_rounds", "send_reminders"]
+
+    def has_manage_rounds_permission(self, request):
+        return rules.can_manage_rounds(request.user)
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
@@ -112,17 +115,35 @@ class AssessmentRoundAdmin(admin.ModelAdmin):
             rows,
         )
 
-    @admin.action(description=_("Avaa valitut kierrokset arvioitaviksi"))
-    def open_rounds(self, request, queryset):
-        for assessment_round in queryset:
-            services.round_open(assessment_round=assessment_round)
-        self.message_user(request, _("Kierrokset avattu."), messages.SUCCESS)
+    def _round_service(self, request, service, assessment_round):
+        """Run a round service; a refusal is shown with its reason (and answers False)."""
+        try:
+            service(assessment_round=assessment_round, user=request.user)
+        except (PermissionDenied, ValidationError) as error:
+            reason = " ".join(getattr(error, "messages", None) or [str(error)])
+            self.message_user(request, f"{assessment_round}: {reason}", messages.ERROR)
+            return False
+        return True
 
-    @admin.action(description=_("Sulje valitut kierrokset (luvut jäädytetään)"))
+    def _each_round(self, request, queryset, service, done_message):
+        """Run a round service on each selected round; a refusal stops with its reason."""
+        if all(self._round_service(request, service, r) for r in queryset):
+            self.message_user(request, done_message, messages.SUCCESS)
+
+    @admin.action(
+        description=_("Avaa valitut kierrokset arvioitaviksi"), permissions=["manage_rounds"]
+    )
+    def open_rounds(self, request, queryset):
+        self._each_round(request, queryset, services.round_open, _("Kierrokset avattu."))
+
+    @admin.action(
+        description=_("Sulje valitut kierrokset (luvut jäädytetään)"), permissions=["manage_rounds"]
+    )
     def close_rounds(self, request, queryset):
         for assessment_round in queryset:
             missing = unconfirmed_networks(assessment_round)
-            services.round_close(assessment_round=assessment_round)
+            if not self._round_service(request, services.round_close, assessment_round):
+                return
             if missing:
                 self.message_user(
                     request,
@@ -141,11 +162,19 @@ class AssessmentRoundAdmin(admin.ModelAdmin):
                     messages.SUCCESS,
                 )
 
-    @admin.action(description=_("Lähetä muistutus verkostoille, joiden arvio on kesken"))
+    @admin.action(
+        description=_("Lähetä muistutus verkostoille, joiden arvio on kesken"),
+        permissions=["manage_rounds"],
+    )
     def send_reminders(self, request, queryset):
-        sent = sum(
-            len(services.reminders_send(assessment_round=r)) for r in queryset.filter(state="open")
-        )
+        try:
+            sent = sum(
+                len(services.reminders_send(assessment_round=r, user=request.user))
+                for r in queryset.filter(state="open")
+            )
+        except PermissionDenied as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
         self.message_user(
             request,
             ngettext("%(n)d muistutus lähetetty.", "%(n)d muistutusta lähetetty.", sent)
@@ -155,7 +184,7 @@ class AssessmentRoundAdmin(admin.ModelAdmin):
 
 
 @admin.register(MeasureStatus)
-class MeasureStatusAdmin(SimpleHistoryAdmin):
+class MeasureStatusAdmin(RuledHistoryAdmin):
     list_display = ["measure", "network", "year", "level", "updated_by", "updated_at"]
     list_filter = [
         ("round__programme", titled(_("ohjelma"), admin.RelatedFieldListFilter)),
@@ -177,23 +206,32 @@ class MeasureStatusAdmin(SimpleHistoryAdmin):
         return obj.round.year
 
     def _sees_all(self, request):
-        return request.user.has_perm("programme.assess_all_networks")
+        return rules.sees_all_networks(request.user)
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if self._sees_all(request):
-            return queryset
-        return queryset.filter(network__in=networks_of_user(request.user))
+        return rules.statuses_visible_to(request.user, super().get_queryset(request))
+
+    def has_view_permission(self, request, obj=None):
+        if not super().has_view_permission(request, obj):
+            return False
+        return obj is None or rules.can_see_status(request.user, obj)
 
     def has_change_permission(self, request, obj=None):
         if not super().has_change_permission(request, obj):
             return False
         if obj is None:
             return True
-        return services.can_edit_statuses(request.user, obj.round, obj.network)
+        return rules.can_edit_statuses(request.user, obj.round, obj.network)
+
+    def has_revert_permission(self, request, obj):
+        return rules.can_revert_status(request.user, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return self._sees_all(request) and super().has_delete_permission(request, obj)
+        if not super().has_delete_permission(request, obj):
+            return False
+        if obj is None:
+            return self._sees_all(request)
+        return rules.can_delete_status(request.user, obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if not self._sees_all(request):
@@ -204,7 +242,7 @@ class MeasureStatusAdmin(SimpleHistoryAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
-        if not services.can_edit_statuses(request.user, obj.round, obj.network):
+        if not rules.can_edit_statuses(request.user, obj.round, obj.network):
             raise PermissionDenied
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
@@ -242,7 +280,7 @@ class MeasureStatusAdmin(SimpleHistoryAdmin):
             AssessmentRound.objects.select_related("programme"), pk=round_id
         )
         network = get_object_or_404(Network, slug=network_slug)
-        if not services.can_edit_statuses(request.user, assessment_round, network):
+        if not rules.can_edit_statuses(request.user, assessment_round, network):
             return self.assess_denied(request, assessment_round, network)
         measures, current, previous, earlier = selectors.assess_screen(assessment_round, network)
         levels = assessment_round.programme.levels.order_by("rank")

@@ -1,5 +1,6 @@
 """The programme part of the demo data: 2018–2021 programme, 2019–2020 closed, 2021 open."""
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -7,7 +8,7 @@ from networks.demo import read_csv
 from networks.models import Network
 
 from .models import AssessmentRound, Measure, MeasureStatus, Priority, Programme, StatusLevel
-from .services import round_create
+from .services import round_create, round_figures_store
 
 DATA_DIR = Path(__file__).parent / "demo_data"
 
@@ -88,14 +89,23 @@ def _load_measures(programme):
             },
         )
     networks = {n.slug: n for n in Network.objects.all()}
+    # The five real measures have a description and Swedish and English titles.
+    texts = json.loads((DATA_DIR / "measure_texts.json").read_text(encoding="utf-8"))
     measures = {}
     for order, row in enumerate(read_csv(DATA_DIR / "measures.csv"), start=1):
+        text = texts.get(row["code"], {})
+        description = text.get("description", ["", "", ""])
         measure, _ = Measure.objects.update_or_create(
             programme=programme,
             code=row["code"],
             defaults={
                 "priority": priorities[row["priority"]],
-                "title": row["title_fi"],
+                "title_fi": row["title_fi"],
+                "title_sv": text.get("title_sv", ""),
+                "title_en": text.get("title_en", ""),
+                "description_fi": description[0],
+                "description_sv": description[1],
+                "description_en": description[2],
                 "order": order,
             },
         )
@@ -114,13 +124,23 @@ def _load_statuses(programme, measures, levels):
         for year in (2019, 2020)
     }
     networks = {n.slug: n for n in Network.objects.all()}
+    notes = {
+        (row["year"], row["measure"], row["network"]): row["note"]
+        for row in read_csv(DATA_DIR / "status_notes.csv")
+    }
     for row in read_csv(DATA_DIR / "measure_statuses.csv"):
         MeasureStatus.objects.get_or_create(
             measure=measures[row["measure"]],
             network=networks[row["network"]],
             round=rounds[int(row["year"])],
-            defaults={"level": levels[int(row["status"])]},
+            defaults={
+                "level": levels[int(row["status"])],
+                "note": notes.get((row["year"], row["measure"], row["network"]), ""),
+            },
         )
     AssessmentRound.objects.filter(pk__in=[r.pk for r in rounds.values()]).update(
         state=AssessmentRound.State.CLOSED
     )
+    for assessment_round in rounds.values():
+        assessment_round.refresh_from_db()
+        round_figures_store(assessment_round=assessment_round)

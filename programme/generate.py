@@ -7,6 +7,7 @@ from django.db import transaction
 from networks.models import Network
 
 from .models import AssessmentRound, Measure, MeasureStatus, Priority, Programme, StatusLevel
+from .services import round_figures_store
 
 LEVEL_LABELS = ["ei käynnistynyt", "tarvitsee huomiota", "etenee", "vakiintunut", "valmis"]
 
@@ -60,4 +61,6 @@ def large_programme_generate(*, measures=300, networks=100, rounds=10, seed=2026
         ),
         batch_size=5000,
     )
+    for assessment_round in round_rows:  # closed: their figures are stored, as on closing
+        round_figures_store(assessment_round=assessment_round)
     return programme

@@ -165,6 +165,20 @@ class AssessmentRound(models.Model):
     opens = models.DateField(_("avautuu"), null=True, blank=True)
     closes = models.DateField(_("sulkeutuu"), null=True, blank=True)
     state = models.CharField(_("tila"), max_length=10, choices=State.choices, default=State.OPEN)
+    figures = models.JSONField(
+        _("tallennetut luvut"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Suljetun kierroksen luvut, laskettu kerran sulkemisen yhteydessä."),
+    )
+    frozen_by_review = models.CharField(
+        _("jäädyttävä vuosikatsaus"),
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text=_("Julkaistu vuosikatsaus, joka käyttää kierroksen lukuja."),
+    )
 
     objects = AssessmentRoundQuerySet.as_manager()
 
@@ -216,12 +230,34 @@ class MeasureStatusQuerySet(models.QuerySet):
         ).distinct()
 
 
+def cascade_unless_frozen(collector, field, sub_objs, using):
+    """Deleting a network or measure removes its statuses, except in a frozen round: refused."""
+    round_ids = {status.round_id for status in sub_objs}
+    frozen = AssessmentRound.objects.filter(pk__in=round_ids).exclude(frozen_by_review="").first()
+    if frozen is not None:
+        raise models.ProtectedError(
+            _(
+                "Arviointikierros %(year)s on jäädytetty, koska julkaistu vuosikatsaus "
+                "”%(review)s” käyttää sen lukuja. Peru katsauksen julkaisu ensin."
+            )
+            % {"year": frozen.year, "review": frozen.frozen_by_review},
+            [status for status in sub_objs if status.round_id == frozen.pk],
+        )
+    models.CASCADE(collector, field, sub_objs, using)
+
+
 class MeasureStatus(models.Model):
     measure = models.ForeignKey(
-        Measure, verbose_name=_("toimenpide"), on_delete=models.CASCADE, related_name="statuses"
+        Measure,
+        verbose_name=_("toimenpide"),
+        on_delete=cascade_unless_frozen,
+        related_name="statuses",
     )
     network = models.ForeignKey(
-        Network, verbose_name=_("verkosto"), on_delete=models.CASCADE, related_name="statuses"
+        Network,
+        verbose_name=_("verkosto"),
+        on_delete=cascade_unless_frozen,
+        related_name="statuses",
     )
     round = models.ForeignKey(
         AssessmentRound,

@@ -76,8 +76,13 @@ def round_figures(assessment_round):
         .values_list("headline_rank")
         .annotate(n=Count("pk"))
     )
-    measure_count = sum(counts.values())
     levels = list(assessment_round.programme.levels.order_by("rank"))
+    return _figures(assessment_round, counts, levels, round_transitions(assessment_round))
+
+
+def _figures(assessment_round, counts, levels, transitions):
+    """RoundFigures from {headline rank or None: measures}, the live or the stored counts."""
+    measure_count = sum(counts.values())
     figures = RoundFigures(
         round=assessment_round,
         measure_count=measure_count,
@@ -88,13 +93,47 @@ def round_figures(assessment_round):
             )
             for level in levels
         ],
+        transitions=transitions,
     )
     if len(levels) >= 2:
         second = levels[1]
         reached = sum(n for rank, n in counts.items() if rank is not None and rank >= second.rank)
         figures.at_least_second = LevelCount(second, reached, share(reached, measure_count))
-    figures.transitions = round_transitions(assessment_round)
     return figures
+
+
+def round_figures_data(assessment_round):
+    """What a closed round stores: its figures as JSON, computed here and nowhere else."""
+    counts = (
+        measures_with_headline(assessment_round)
+        .order_by()
+        .values_list("headline_rank")
+        .annotate(n=Count("pk"))
+    )
+    transitions = round_transitions(assessment_round)
+    return {
+        "counts": [[rank, n] for rank, n in counts],
+        "transitions": None if transitions is None else vars(transitions),
+        "headlines": dict(
+            measures_with_headline(assessment_round).order_by().values_list("pk", "headline_rank")
+        ),
+        "completion": [
+            {"network": n.pk, "name": n.name, "promoted": n.promoted, "assessed": n.assessed}
+            for n in network_completion(assessment_round)
+        ],
+    }
+
+
+def round_figures_from_data(assessment_round, data):
+    """RoundFigures of a closed round from its stored JSON; the level names stay live (1 query)."""
+    levels = list(assessment_round.programme.levels.order_by("rank"))
+    transitions = data["transitions"]
+    return _figures(
+        assessment_round,
+        dict(data["counts"]),
+        levels,
+        None if transitions is None else Transitions(**transitions),
+    )
 
 
 def previous_round(assessment_round):

@@ -1,16 +1,32 @@
-"""Reads that build the contact person's admin pages."""
+"""Page reads of the programme: stored figures for a closed round, live for an open one;
+the contact person's admin pages."""
 
 from dataclasses import dataclass
 
 from networks.models import Network, networks_of_user
 
 from .models import AssessmentRound
-from .progress import network_completion, previous_round
+from .progress import network_completion, previous_round, round_figures, round_figures_from_data
+from .rules import sees_all_networks
+
+
+def round_figures_for(assessment_round):
+    """The round's RoundFigures: a closed round's stored figures (1 query), else computed."""
+    if not assessment_round.is_open and assessment_round.figures:
+        return round_figures_from_data(assessment_round, assessment_round.figures)
+    return round_figures(assessment_round)
+
+
+def round_headline_ranks(assessment_round):
+    """{measure pk: headline rank or None} when the round has stored figures, else None."""
+    if not assessment_round.is_open and assessment_round.figures:
+        return {int(pk): rank for pk, rank in assessment_round.figures["headlines"].items()}
+    return None
 
 
 def assessable_networks(user):
     """The networks whose statuses the user rates: all for editors, their own for contacts."""
-    if user.has_perm("programme.assess_all_networks"):
+    if sees_all_networks(user):
         return Network.objects.all()
     return networks_of_user(user)
 

@@ -8,10 +8,11 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from networks.mail import email_build, emails_send, site_url
-from networks.models import ContactPerson, networks_of_user
+from networks.models import ContactPerson
 
 from .models import AssessmentConfirmation, AssessmentRound, MeasureStatus
-from .progress import previous_round, unconfirmed_networks
+from .progress import previous_round, round_figures_data, unconfirmed_networks
+from .rules import can_edit_statuses, can_manage_rounds
 
 
 def round_create(*, programme, year, opens=None, closes=None, copy_previous=True):
@@ -51,25 +52,51 @@ def round_copy_statuses(*, target):
     return len(copies)
 
 
-def round_open(*, assessment_round):
-    assessment_round.state = AssessmentRound.State.OPEN
-    assessment_round.save(update_fields=["state"])
+def round_ensure_editor(user):
+    """Only editors open, close or remind: on every path that reaches these services."""
+    if not can_manage_rounds(user):
+        raise PermissionDenied(_("Vain toimitus voi avata ja sulkea arviointikierroksia."))
 
 
-def round_close(*, assessment_round):
-    assessment_round.state = AssessmentRound.State.CLOSED
-    assessment_round.save(update_fields=["state"])
+def round_ensure_not_frozen(assessment_round):
+    """A round whose figures a published review shows cannot change until it is unpublished."""
+    if assessment_round.frozen_by_review:
+        raise ValidationError(
+            _(
+                "Arviointikierrosta %(year)s ei voi avata: julkaistu vuosikatsaus ”%(review)s” "
+                "käyttää sen lukuja. Toimitus voi ensin perua katsauksen julkaisun."
+            )
+            % {"year": assessment_round.year, "review": assessment_round.frozen_by_review},
+            code="frozen",
+        )
 
 
-def can_edit_statuses(user, assessment_round, network):
-    if not assessment_round.is_open:
-        return False
-    if user.has_perm("programme.assess_all_networks"):
-        return True
-    return (
-        user.has_perm("programme.change_measurestatus")
-        and networks_of_user(user).filter(pk=network.pk).exists()
-    )
+def round_open(*, assessment_round, user):
+    """Reopen a round for assessment; its stored figures are discarded."""
+    round_ensure_editor(user)
+    with transaction.atomic():
+        assessment_round = AssessmentRound.objects.select_for_update().get(pk=assessment_round.pk)
+        round_ensure_not_frozen(assessment_round)
+        assessment_round.state = AssessmentRound.State.OPEN
+        assessment_round.figures = None
+        assessment_round.save(update_fields=["state", "figures"])
+    return assessment_round
+
+
+def round_close(*, assessment_round, user):
+    """Close a round: from now on it is the public record, its figures computed once here."""
+    round_ensure_editor(user)
+    with transaction.atomic():
+        assessment_round.state = AssessmentRound.State.CLOSED
+        assessment_round.save(update_fields=["state"])
+        round_figures_store(assessment_round=assessment_round)
+    return assessment_round
+
+
+def round_figures_store(*, assessment_round):
+    """Compute and store a closed round's figures (closing, and the demo data, call this)."""
+    assessment_round.figures = round_figures_data(assessment_round)
+    assessment_round.save(update_fields=["figures"])
 
 
 def statuses_save(*, user, assessment_round, network, rows):
@@ -157,12 +184,15 @@ def _statuses_write(*, user, assessment_round, network, rows):
     return written
 
 
-def reminders_send(*, assessment_round, dry_run=False):
+def reminders_send(*, assessment_round, user, dry_run=False):
     """Email the contact persons of networks that have not confirmed the round's assessment.
+    `user` is the editor who asks (None: the operator's scheduled command).
 
     Returns the messages (sent unless `dry_run`), one per contact person, each naming the
     person's unconfirmed networks and linking straight to their assessment screens.
     """
+    if user is not None:
+        round_ensure_editor(user)
     lagging = {n.pk: n for n in unconfirmed_networks(assessment_round)}
     contacts = (
         ContactPerson.objects.filter(networks__in=lagging)

@@ -10,14 +10,15 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from networks.models import Network
 
+from .history import programme_history
 from .models import AssessmentRound, Measure, MeasureStatus, Priority, Programme
 from .progress import (
     chart_rows,
     figures_sentence,
     headline_history,
     measures_with_headline,
-    round_figures,
 )
+from .selectors import round_figures_for, round_headline_ranks
 
 
 class ClosedRoundMixin:
@@ -66,21 +67,28 @@ class ProgrammeView(ClosedRoundMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        figures = round_figures(self.round)
-        measures = attach_headline_levels(
-            list(
-                measures_with_headline(self.round)
-                .select_related("priority")
-                .order_by("priority__order", "priority__code", "order", "code")
-            ),
-            [item.level for item in figures.levels],
+        figures = round_figures_for(self.round)
+        stored = round_headline_ranks(self.round)
+        measures = Measure.objects.filter(programme_id=self.round.programme_id)
+        if stored is None:
+            measures = measures_with_headline(self.round)
+        measures = list(
+            measures.select_related("priority").order_by(
+                "priority__order", "priority__code", "order", "code"
+            )
         )
+        if stored is not None:
+            for measure in measures:
+                measure.headline_rank = stored.get(measure.pk)
+        measures = attach_headline_levels(measures, [item.level for item in figures.levels])
         context.update(
             figures=figures,
             sentence=figures_sentence(figures),
             measures=measures,
             figures_chart_rows=chart_rows(figures),
             chart_title=_("Toimenpiteet tilan mukaan %(year)s") % {"year": self.round.year},
+            history=programme_history(self.round),
+            history_title=_("Toimenpiteiden osuudet tilan mukaan vuosittain"),
         )
         return context
 

@@ -1,36 +1,50 @@
 #!/usr/bin/env python3
-"""Load and fault test: gunicorn + PostgreSQL on 127.0.0.1 only, bounded loops.
+"""Load and fault test: gunicorn + PostgreSQL (+ Redis) on 127.0.0.1 only, bounded loops.
 
 1. Load: wrk with N connections for D seconds over a mix of public pages; counts socket
    errors and non-2xx answers (both must be 0).
-2. Fault: ideas are submitted in a loop while PostgreSQL is restarted. During the outage
-   pages and /healthz must answer 503 (never a traceback); afterwards the app must recover by
-   itself; every idea whose submission got its redirect must be in the database exactly once.
+2. PostgreSQL outage: ideas are submitted in a loop while a private PostgreSQL instance (initdb
+   in a temporary folder, its own port: the shared cluster is never touched) is stopped and
+   started. During the outage pages and /healthz must answer 503 (never a traceback);
+   afterwards the app must recover by itself; every idea whose submission got its redirect must
+   be in the database exactly once.
+3. Redis outage: the same with CACHE_URL on a private redis-server (own port), which is killed
+   and restarted: pages answer 200 or the app's own 503 page (never a 500 or a traceback),
+   every acknowledged idea is stored once, and the app recovers by itself.
 
 Run: `.venv/bin/python scripts/loadtest.py` (full: 64 connections, 60 s) or `--short`
-(what .ci/run does). Needs wrk and a local PostgreSQL cluster that pg_ctlcluster controls.
+(what .ci/run does). Needs wrk, PostgreSQL on 127.0.0.1:5432 (the load phase's database,
+which scripts/restore_check.py then dumps), PostgreSQL's server binaries
+(/usr/lib/postgresql/*/bin) and redis-server.
 """
 
 import argparse
+import glob
+import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
 import uuid
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from servers import gunicorn
+from browser import Browser, FormMissing
+from servers import free_port, gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 DATABASE = "kumppanuus_load"
 PG_URL = os.environ.get("LOAD_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{DATABASE}")
+FAULT_DATABASE = "kumppanuus_fault"
+OUTAGE_PAGES = ("/healthz", "/verkostot/matkailu/?ohitus=1", "/ohjelma/?vuosi=2019")
 MIX = [
     "/",
     "/verkostot/",
@@ -56,32 +70,34 @@ def main():
         sys.exit("wrk puuttuu: apt-get install wrk")
     env = prepare()
     with gunicorn(env, workers=2) as base:
-        failures = load_phase(base, connections, duration) + fault_phase(base)
+        failures = load_phase(base, connections, duration)
+    with private_postgres() as postgres:
+        fault_env = prepare(FAULT_DATABASE, postgres.url(FAULT_DATABASE), port=postgres.port)
+        with gunicorn(fault_env, workers=2) as base:
+            failures += postgres_outage_phase(base, postgres)
+    with private_redis() as redis, gunicorn({**env, "CACHE_URL": redis.url}) as base:
+        failures += redis_outage_phase(base, redis)
     if failures:
         print("\nEPÄONNISTUI:\n  " + "\n  ".join(failures))
         sys.exit(1)
     print("\nKuorma- ja vikatesti: kaikki ehdot täyttyivät.")
 
 
-def prepare():
+def prepare(database=DATABASE, database_url=PG_URL, port=5432, **extra):
+    """A fresh database with the demo data and collected static files; returns the app's
+    environment (production-like, 127.0.0.1 only)."""
     env = {
         **os.environ,
         "DEBUG": "False",
         "SECRET_KEY": "loadtest-only-not-secret",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "False",
-        "DATABASE_URL": PG_URL,
+        "DATABASE_URL": database_url,
         "IDEA_RATE_LIMIT": "100000/m",
         "LOG_LEVEL": "WARNING",
+        **extra,
     }
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS {DATABASE}"],
-        check=True,
-    )
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {DATABASE}"],
-        check=True,
-    )
+    recreate_database(database, port=port)
     for command in (
         ["migrate", "--noinput", "-v0"],
         ["load_demo"],
@@ -95,6 +111,13 @@ def prepare():
             stdout=subprocess.DEVNULL,
         )
     return env
+
+
+def recreate_database(database, host="127.0.0.1", port=5432):
+    for sql in (f"DROP DATABASE IF EXISTS {database}", f"CREATE DATABASE {database}"):
+        subprocess.run(
+            ["psql", "-h", host, "-p", str(port), "-U", "postgres", "-qc", sql], check=True
+        )
 
 
 def status_of(url, timeout=10):
@@ -116,12 +139,13 @@ def wait_for(url, status, timeout):
     raise SystemExit(f"{url} ei vastannut {status} {timeout} sekunnissa")
 
 
-def load_phase(base, connections, duration):
+def run_wrk(base, connections, duration, paths=MIX):
+    """wrk over `paths` in turn; returns its figures (requests, req/s, p99, errors)."""
     script = ROOT / ".bench" / "mix.lua"
     script.parent.mkdir(exist_ok=True)
-    paths = ", ".join(f'"{p}"' for p in MIX)
+    quoted = ", ".join(f'"{p}"' for p in paths)
     script.write_text(
-        f"paths = {{{paths}}}\ni = 0\n"
+        f"paths = {{{quoted}}}\ni = 0\n"
         "request = function()\n  i = i % #paths + 1\n  return wrk.format('GET', paths[i])\nend\n"
     )
     output = subprocess.run(
@@ -141,22 +165,33 @@ def load_phase(base, connections, duration):
         text=True,
         check=True,
     ).stdout
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)
-    total = re.search(r"(\d+) requests in", output).group(1)
-    p99 = re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1)
     socket_errors = re.search(r"Socket errors: (.*)", output)
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    errors = socket_errors.group(1) if socket_errors else 0
+    return {
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p99": re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1),
+        "socket_errors": socket_errors.group(1) if socket_errors else "",
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+    }
+
+
+def load_phase(base, connections, duration):
+    figures = run_wrk(base, connections, duration)
     print(
         f"Kuorma: {connections} yhteyttä, {duration} s, {len(MIX)} sivun sekoitus: "
-        f"{total} pyyntöä, {rps} req/s, p99 {p99}, socket-virheet: {errors}, "
-        f"ei-2xx: {non_2xx.group(1) if non_2xx else 0}"
+        f"{figures['requests']} pyyntöä, {figures['rps']} req/s, p99 {figures['p99']}, "
+        f"socket-virheet: {figures['socket_errors'] or 0}, ei-2xx: {figures['non_2xx']}"
     )
+    return wrk_failures(figures)
+
+
+def wrk_failures(figures):
     failures = []
-    if socket_errors:
-        failures.append(f"socket-virheitä: {socket_errors.group(1)}")
-    if non_2xx:
-        failures.append(f"{non_2xx.group(1)} ei-2xx-vastausta")
+    if figures["socket_errors"]:
+        failures.append(f"socket-virheitä: {figures['socket_errors']}")
+    if figures["non_2xx"]:
+        failures.append(f"{figures['non_2xx']} ei-2xx-vastausta")
     return failures
 
 
@@ -172,8 +207,13 @@ class IdeaSender(threading.Thread):
         while not self.stop.is_set():
             token = str(uuid.uuid4())
             try:
-                status = self.submit(token)
-            except OSError:
+                status = Browser().submit(
+                    self.base + "/kehittamisideat/",
+                    topic="muu",
+                    message=f"Kuormatestin idea {token}",
+                    submission_token=token,
+                )[0]
+            except (OSError, FormMissing):  # refused connection, or a 503 page without the form
                 status = None
             if status == 302:
                 self.accepted.append(token)
@@ -183,61 +223,143 @@ class IdeaSender(threading.Thread):
                 self.errors.append(status)
             time.sleep(0.05)
 
-    def submit(self, token):
-        """As a browser behind the TLS proxy would: the proxy's X-Forwarded-Proto makes the
-        request https, so the Secure CSRF cookie is sent back by hand."""
-        opener = urllib.request.build_opener(NoRedirect)
-        https = {"X-Forwarded-Proto": "https"}
-        form = urllib.request.Request(self.base + "/kehittamisideat/", headers=https)
-        with opener.open(form, timeout=10) as page:
-            html = page.read().decode()
-            cookie = page.headers.get("Set-Cookie", "").split(";")[0]
-        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
-        data = urllib.parse.urlencode(
-            {
-                "csrfmiddlewaretoken": csrf,
-                "topic": "muu",
-                "message": f"Kuormatestin idea {token}",
-                "submission_token": token,
-            }
-        ).encode()
-        headers = {**https, "Cookie": cookie, "Referer": self.base.replace("http:", "https:") + "/"}
-        post = urllib.request.Request(self.base + "/kehittamisideat/", data=data, headers=headers)
+
+class PrivatePostgres:
+    """A throwaway PostgreSQL cluster in a temporary folder on its own port, run as the
+    postgres user when this script runs as root (PostgreSQL refuses root)."""
+
+    def __init__(self, folder):
+        self.folder = Path(folder)
+        self.data = self.folder / "data"
+        self.port = int(os.environ.get("LOAD_PG_PORT", 0)) or free_port()
+        self.bin = Path(sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1])
+        self.as_owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self.as_owner:
+            shutil.chown(self.folder, "postgres", "postgres")
+
+    def url(self, database):
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def pg_ctl(self, *args):
+        subprocess.run(
+            [*self.as_owner, str(self.bin / "pg_ctl"), "-D", str(self.data), *args],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+    def init(self):
+        subprocess.run(
+            [
+                *self.as_owner,
+                str(self.bin / "initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale",
+                "C.UTF-8",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+    def start(self):
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} -c fsync=off "
+            "-c full_page_writes=off -c synchronous_commit=off"
+        )
+        self.pg_ctl("-o", options, "-l", str(self.folder / "postgres.log"), "-w", "start")
+
+    def stop(self):
+        self.pg_ctl("-m", "fast", "-w", "stop")
+
+
+@contextmanager
+def private_postgres():
+    with tempfile.TemporaryDirectory(prefix="loadtest-pg-") as folder:
+        postgres = PrivatePostgres(folder)
+        postgres.init()
+        postgres.start()
         try:
-            with opener.open(post, timeout=10) as response:
-                return response.status
-        except urllib.error.HTTPError as error:
-            return error.code
+            yield postgres
+        finally:
+            with suppress(subprocess.CalledProcessError):
+                postgres.stop()
 
 
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
+class PrivateRedis:
+    """A throwaway redis-server on its own port, no persistence; `stop` kills it (SIGKILL)."""
+
+    def __init__(self, folder):
+        self.folder = folder
+        self.port = int(os.environ.get("LOAD_REDIS_PORT", 0)) or free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.folder,
+                "--logfile",
+                "redis.log",
+            ],
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with suppress(OSError), socket.create_connection(("127.0.0.1", self.port), 0.5):
+                return
+            time.sleep(0.1)
+        raise SystemExit("redis-server ei käynnistynyt")
+
+    def stop(self):
+        self.process.kill()
+        self.process.wait(timeout=10)
 
 
-def fault_phase(base):
+@contextmanager
+def private_redis():
+    with tempfile.TemporaryDirectory(prefix="loadtest-redis-") as folder:
+        redis = PrivateRedis(folder)
+        redis.start()
+        try:
+            yield redis
+        finally:
+            if redis.process.poll() is None:
+                redis.stop()
+
+
+def outage(base, service, database_url, acceptable):
+    """Ideas are sent by four clients while `service` is stopped for a few seconds and
+    started again. Returns (figures, failures); `acceptable(path, status, body)` judges each
+    page answered during the outage."""
     stop = threading.Event()
     senders = [IdeaSender(base, stop) for _ in range(4)]
     for sender in senders:
         sender.start()
+    for path in MIX:  # pages in the cache before the outage, as in production
+        status_of(base + path)
     time.sleep(3)
-    cluster = subprocess.run(
-        ["ls", "/etc/postgresql"], capture_output=True, text=True
-    ).stdout.split()[0]
-    subprocess.run(
-        ["pg_ctlcluster", "--skip-systemctl-redirect", cluster, "main", "stop", "-m", "fast"],
-        check=True,
-    )
+    service.stop()
     stopped_at = time.monotonic()
     time.sleep(1)
-    outage = {
-        path: status_of(base + path)
-        for path in ("/healthz", "/verkostot/matkailu/?ohitus=1", "/ohjelma/?vuosi=2019")
-    }
+    answers = {path: status_of(base + path) for path in (*OUTAGE_PAGES, *MIX)}
     time.sleep(2)
-    subprocess.run(
-        ["pg_ctlcluster", "--skip-systemctl-redirect", cluster, "main", "start"], check=True
-    )
+    service.start()
     started_at = time.monotonic()
     recovered_at = wait_for(base + "/healthz", 200, timeout=60)
     time.sleep(3)
@@ -245,46 +367,93 @@ def fault_phase(base):
     for sender in senders:
         sender.join(timeout=20)
     accepted = [t for s in senders for t in s.accepted]
-    refused = sum(s.refused for s in senders)
     odd = [e for s in senders for e in s.errors]
-    stored = count_stored(accepted)
-    answers = ", ".join(f"{p} → {s}" for p, (s, _b) in outage.items())
-    print(
-        f"Vika: PostgreSQL pysäytettiin {started_at - stopped_at:.1f} s ajaksi; katkon aikana "
-        f"{answers}; toipui {recovered_at - started_at:.1f} s käynnistyksestä. "
-        f"Ideoita hyväksytty {len(accepted)}, torjuttu katkon aikana {refused}, "
-        f"tietokannassa {stored['found']} (kahdesti {stored['twice']})."
-    )
+    stored = count_stored(accepted, database_url)
+    figures = {
+        "down": started_at - stopped_at,
+        "answers": {path: status for path, (status, _body) in answers.items()},
+        "recovered": recovered_at - started_at,
+        "accepted": len(accepted),
+        "refused": sum(s.refused for s in senders),
+        "stored": stored,
+    }
     failures = []
-    for path, (status, body) in outage.items():
-        if status != 503:
-            failures.append(f"katkon aikana {path} vastasi {status}, odotettiin 503")
+    for path, (status, body) in answers.items():
         if b"Traceback" in body:
             failures.append(f"{path}: traceback näkyi")
+        elif not acceptable(path, status, body):
+            failures.append(f"katkon aikana {path} vastasi {status}")
     if odd:
         failures.append(f"odottamattomia vastauksia ideoihin: {sorted(set(map(str, odd)))}")
     if stored["found"] != len(accepted) or stored["twice"]:
         failures.append(f"hyväksytyistä {len(accepted)} ideasta tietokannassa {stored}")
-    if recovered_at - started_at > 30:
+    if figures["recovered"] > 30:
         failures.append("toipuminen kesti yli 30 s")
-    return failures
+    return figures, failures
 
 
-def count_stored(tokens):
+def report(name, figures):
+    statuses = {}
+    for status in figures["answers"].values():
+        statuses[status] = statuses.get(status, 0) + 1
+    print(
+        f"Vika: {name} poissa {figures['down']:.1f} s; katkon aikana {len(figures['answers'])} "
+        f"sivua vastasi {dict(sorted(statuses.items(), key=str))} "
+        f"(/healthz {figures['answers']['/healthz']}); toipui {figures['recovered']:.1f} s "
+        f"käynnistyksestä. Ideoita kuitattu {figures['accepted']}, torjuttu katkon aikana "
+        f"{figures['refused']}, tietokannassa {figures['stored']['found']} "
+        f"(kahdesti {figures['stored']['twice']})."
+    )
+
+
+def unavailable(status, body):
+    """The app's own 503 page (never gunicorn's bare error or a 500)."""
+    return status == 503 and "tilapäisesti poissa käytöstä" in body.decode("utf-8", "replace")
+
+
+def postgres_outage_phase(base, postgres):
+    """/healthz answers 503 (out of the load balancer); pages answer 200 from the cache or
+    the app's own 503 page."""
+    figures, failures = outage(
+        base,
+        postgres,
+        postgres.url(FAULT_DATABASE),
+        lambda path, status, body: (
+            status == 503 if path == "/healthz" else status == 200 or unavailable(status, body)
+        ),
+    )
+    report("PostgreSQL (oma instanssi)", figures)
+    return [f"PostgreSQL-katko: {f}" for f in failures]
+
+
+def redis_outage_phase(base, redis):
+    """A cache is a cache: /healthz stays 200 (the instance stays in the load balancer),
+    pages answer 200 (or the app's own 503 page), every acknowledged idea is stored."""
+    figures, failures = outage(
+        base,
+        redis,
+        PG_URL,
+        lambda path, status, body: (
+            status == 200 if path == "/healthz" else status == 200 or unavailable(status, body)
+        ),
+    )
+    report("Redis (oma instanssi)", figures)
+    return [f"Redis-katko: {f}" for f in failures]
+
+
+def count_stored(tokens, database_url=PG_URL):
     code = (
         "import sys, json; from feedback.models import Idea; from django.db.models import Count; "
         "tokens = json.load(sys.stdin); rows = Idea.objects.filter(submission_token__in=tokens)"
         ".values('submission_token').annotate(n=Count('pk')); "
         "print(json.dumps({'found': len(rows), 'twice': sum(1 for r in rows if r['n'] > 1)}))"
     )
-    import json
-
     env = {
         **os.environ,
         "DEBUG": "False",
         "SECRET_KEY": "x",
         "ALLOWED_HOSTS": "x",
-        "DATABASE_URL": PG_URL,
+        "DATABASE_URL": database_url,
     }
     result = subprocess.run(
         [PYTHON, "manage.py", "shell", "-c", code],

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,7 +24,15 @@ def free_port():
 @contextmanager
 def gunicorn(env, workers=2, startup_seconds=30):
     """Yields the server's base URL, e.g. http://127.0.0.1:40123."""
-    port = free_port()
+    with gunicorn_process(env, workers=workers, startup_seconds=startup_seconds) as (base, _p):
+        yield base
+
+
+@contextmanager
+def gunicorn_process(env, workers=2, startup_seconds=30, port=None):
+    """Yields (base URL, the master's Popen); the process group is ended when the block ends
+    (a group already killed, e.g. by a crash rehearsal, is fine)."""
+    port = port or free_port()
     server = subprocess.Popen(
         [
             GUNICORN,
@@ -45,9 +53,10 @@ def gunicorn(env, workers=2, startup_seconds=30):
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base, startup_seconds)
-        yield base
+        yield base, server
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
+        with suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
 
 

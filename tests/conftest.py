@@ -1,10 +1,48 @@
+import fnmatch
 import io
+import os
+import tomllib
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.forms import MultiWidget
 from django.test.utils import CaptureQueriesContext
+
+ALLOWED_SKIPS = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["tool"][
+    "kumppanuus"
+]["ci"]["allowed-skips"]
+_unexpected_skips = []
+
+
+def skip_reason(report):
+    """The reason a skipped test report gives, without pytest's "Skipped: " prefix."""
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    return reason.removeprefix("Skipped: ")
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and not hasattr(report, "wasxfail"):
+        reason = skip_reason(report)
+        if not any(fnmatch.fnmatchcase(reason, pattern) for pattern in ALLOWED_SKIPS):
+            _unexpected_skips.append(f"{report.nodeid}: {reason}")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Under CI (CI=true) a skip that pyproject's allowed-skips does not list fails the run,
+    so a missing browser, Redis or gettext cannot pass silently."""
+    if _unexpected_skips and os.environ.get("CI") == "true" and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _unexpected_skips:
+        verdict = "fail the CI run" if os.environ.get("CI") == "true" else "would fail CI"
+        terminalreporter.section("skips not in pyproject's allowed-skips", red=True)
+        terminalreporter.write_line(f"{len(_unexpected_skips)} skipped tests {verdict}:")
+        for line in _unexpected_skips:
+            terminalreporter.write_line(f"  {line}")
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,7 @@ PUBLIC_PAGE_TYPES = [
     "/verkostot/",
     "/verkostot/matkailu/",
     "/tapahtumat/",
+    "/tapahtumat/arkisto/",
     "/ohjelma/",
     "/ohjelma/matriisi/?vuosi=2020",
     "/ohjelma/toimenpiteet/14/",
@@ -20,3 +21,12 @@ PUBLIC_PAGE_TYPES = [
     "/tietosuoja/",
     "/saavutettavuusseloste/",
 ]
+
+
+def event_page_path():
+    """An event's own page (its id depends on the database, so it is looked up)."""
+    from networks.models import Event
+
+    return (
+        Event.objects.filter(network__slug="matkailu").order_by("start").first().get_absolute_url()
+    )

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.urls import translate_url
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language_info, gettext
+from django.utils.translation import get_language, get_language_info, gettext
 
 from kumppanuus import charts
 from kumppanuus.markdown import render_markdown
@@ -15,6 +15,21 @@ register = template.Library()
 @register.filter(name="markdown")
 def markdown_filter(text):
     return mark_safe(render_markdown(text))  # raw HTML is off in the renderer
+
+
+@register.simple_tag
+def fallback_lang(obj, field):
+    """' lang="fi"' when the page is in Swedish or English but `obj.field` shows Finnish: the
+    field has no text in the page's language and modeltranslation fell back to Finnish, or the
+    field is not translated at all (events). Screen readers then read it with Finnish rules and
+    the browser hyphenates it as Finnish. '' when the text is in the page's language."""
+    default = settings.MODELTRANSLATION_DEFAULT_LANGUAGE
+    language = (get_language() or default).split("-")[0]
+    if language == default or not getattr(obj, field, ""):
+        return ""
+    if getattr(obj, f"{field}_{language}", None):
+        return ""
+    return format_html(' lang="{}"', default)
 
 
 @register.filter
@@ -63,11 +78,36 @@ def diverging_bar(distribution, title, chart_id):
     return {**charts.diverging_bar(shares, LIKERT_COLOURS), "title": title, "chart_id": chart_id}
 
 
+@register.inclusion_tag("includes/stacked_years.svg")
+def stacked_years(rows, title, chart_id):
+    """rows: (year, [(label, count, share, colour), …]) oldest first."""
+    return {**charts.stacked_years(rows), "title": title, "chart_id": chart_id}
+
+
+@register.inclusion_tag("includes/chart_legend.html")
+def chart_legend(rows):
+    """The colour key of a chart whose rows are (label, count, share, colour)."""
+    return {"items": [(row[0], row[3]) for row in rows]}
+
+
+@register.inclusion_tag("includes/chart_legend.html")
+def likert_legend(distribution):
+    """The colour key of a diverging bar: (label, count, share) rows in scale order."""
+    rows = zip(distribution, LIKERT_COLOURS, strict=False)
+    return {"items": [(row[0], colour) for row, colour in rows]}
+
+
+@register.simple_tag
+def trend_sentence(points):
+    return charts.trend_sentence(points)
+
+
 @register.simple_tag(takes_context=True)
 def language_versions(context):
     """(code, name in that language, URL of this page in it) for the switcher and hreflang."""
-    request = context["request"]
+    # "//evil.example/" is a path here but a link to another site in href: one leading slash.
+    path = "/" + context["request"].get_full_path().lstrip("/")
     return [
-        (code, get_language_info(code)["name_local"], translate_url(request.get_full_path(), code))
+        (code, get_language_info(code)["name_local"], translate_url(path, code))
         for code, _name in settings.LANGUAGES
     ]

@@ -50,13 +50,15 @@ def make_survey(groups):
     return survey
 
 
-def test_groups_under_five_respondents_are_not_broken_out(db):
-    survey = make_survey({"kunta": [5, 5, 4, 2, 1], "yritys": [5, 5, 5, 5]})
+def test_groups_under_five_answers_are_not_broken_out(db):
+    survey = make_survey(
+        {"kunta": [5, 5, 4, 2, 1], "yritys": [5, 5, 5, 5], "oppilaitos": [4, 1, 1, 2, 5, 3]}
+    )
     result = survey_results(survey)
-    labels = [group.label for group in result.statements[0].breakdown]
-    assert labels == ["kunta"]
-    assert result.suppressed_groups == 1
-    assert result.statements[0].breakdown[0].agree_share == 0.6
+    # yritys has 4 answers: hidden; kunta, the next smallest, goes with it.
+    assert [group.label for group in result.statements[0].breakdown] == ["oppilaitos"]
+    assert result.statements[0].suppressed and result.suppressed
+    assert result.statements[0].breakdown[0].agree_share == pytest.approx(2 / 6)
 
 
 def test_dont_know_counts_as_an_answer_and_skipped_does_not(db):

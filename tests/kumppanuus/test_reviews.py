@@ -25,14 +25,15 @@ def test_2020_review_shows_computed_figures_next_to_staff_text(client, demo_data
     assert 'href="/kehittamisideat/"' in page
 
 
-def test_figures_follow_the_data(client, demo_data):
-    """Figures are computed, not typed: changing a status changes the published sentence."""
+def test_draft_figures_follow_the_data(client, demo_data):
+    """A draft's figures are computed, not typed: changing a status changes the preview."""
     from programme.models import MeasureStatus
 
-    round_2020 = AssessmentRound.objects.get(year=2020)
-    top = round_2020.programme.levels.get(rank=4)
-    MeasureStatus.objects.filter(round=round_2020).update(level=top)
-    page = client.get("/vuosikatsaus/2020/").content.decode()
+    round_2021 = AssessmentRound.objects.get(year=2021)
+    top = round_2021.programme.levels.get(rank=4)
+    MeasureStatus.objects.filter(round=round_2021).update(level=top)
+    client.login(username="toimittaja", password="kumppanuus-demo-2026")
+    page = client.get("/vuosikatsaus/2021/").content.decode()
     assert "29 (100\u00a0%) valmis" in page
 
 
@@ -80,11 +81,21 @@ def test_publish_and_unpublish_through_admin_actions(client, demo_data):
     AssessmentRound.objects.filter(year=2021).update(state="closed")
     review = AnnualReview.objects.get(year=2021)
     client.login(username="toimittaja", password="kumppanuus-demo-2026")
-    client.post(
+    confirm = client.post(
         "/admin/kumppanuus/annualreview/", {"action": "publish", "_selected_action": [review.pk]}
+    )
+    page = confirm.content.decode()
+    assert "Arviointikierros 2021" in page and "Barometrikysely 2021" in page
+    assert "Tallennettavat luvut" in page and "vastaajista oli samaa mieltä" in page
+    review.refresh_from_db()
+    assert not review.is_published  # nothing happens before the confirmation
+    client.post(
+        "/admin/kumppanuus/annualreview/",
+        {"action": "publish", "_selected_action": [review.pk], "confirm": "yes"},
     )
     review.refresh_from_db()
     assert review.is_published and review.published_at
+    assert AssessmentRound.objects.get(year=2021).frozen_by_review
     client.logout()
     assert client.get("/vuosikatsaus/2021/").status_code == 200
     client.login(username="toimittaja", password="kumppanuus-demo-2026")

@@ -1,129 +1,137 @@
-"""Every role × every admin model × view / add / change / delete, as the admin decides it."""
+"""Every admin URL (from admin.site._registry and each ModelAdmin's get_urls(), plus the
+site's own URLs) and every admin action × every role × GET and POST, against forged ids
+(another network's row, a closed round's row). The expected outcomes are data in
+permission_matrix_data.py; a URL or action with no entry there fails the test."""
+
+import os
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AnonymousUser, Group
-from django.test import RequestFactory
+from django.core import mail
+from django.db import transaction
+from django.urls import reverse
 
-from feedback.models import Idea
-from networks.models import ContactPerson
-from programme.models import MeasureStatus
-from tests.factories import UserFactory
+from .admin_walk import model_probes, site_probes
+from .conftest import ROLES
+from .permission_matrix_data import EXPECTED
 
 pytestmark = pytest.mark.django_db
-
-EDITOR_EXCEPTIONS = {  # what the admin forbids everyone, superusers included
-    ("barometer.response", "add"),
-    ("barometer.response", "change"),
-    ("feedback.idea", "add"),
-    ("axes.accessattempt", "add"),  # lockout records come from failed logins only
-    ("axes.accessfailurelog", "add"),
-    ("axes.accesslog", "add"),
-}
-CONTACT_ALLOWED = {
-    ("networks.network", "view"),
-    ("networks.event", "view"),
-    ("programme.programme", "view"),
-    ("programme.measure", "view"),
-    ("programme.assessmentround", "view"),
-    ("programme.measurestatus", "view"),
-    ("programme.measurestatus", "add"),
-    ("programme.measurestatus", "change"),
-    ("feedback.idea", "view"),
-    ("feedback.idea", "change"),
-}
-OUR_APPS = {"networks", "programme", "barometer", "feedback", "kumppanuus"}
-ACTIONS = ["view", "add", "change", "delete"]
+METHODS = ["GET", "POST"]
 
 
-def admin_models():
-    return sorted(
-        (f"{model._meta.app_label}.{model._meta.model_name}", model, model_admin)
-        for model, model_admin in admin.site._registry.items()
-    )
+def resolve(spec, method, target):
+    while isinstance(spec, dict):
+        if method in spec:
+            spec = spec[method]
+        elif target in spec:
+            spec = spec[target]
+        else:
+            spec = spec["*"]
+    return spec
 
 
-def expected(role, label, action):
-    app = label.split(".")[0]
-    if role == "anonymous":
-        return False
-    if role == "superuser":
-        return (label, action) not in EDITOR_EXCEPTIONS
-    if role == "editor":
-        return app in OUR_APPS and (label, action) not in EDITOR_EXCEPTIONS
-    return (label, action) in CONTACT_ALLOWED
+def fingerprint(models):
+    """What a refused request must leave as it was: every admin model's row count and the
+    probed models' rows."""
+    counts = tuple(m._default_manager.count() for m in admin.site._registry)
+    rows = tuple(tuple(m._default_manager.order_by("pk").values_list()) for m in models)
+    return counts, rows
+
+
+def outcome(response, label="site"):
+    location = response.get("Location", "")
+    if response.status_code == 302 and location.startswith(reverse("admin:login")):
+        return "login"
+    if response.status_code in (403, 404, 405):
+        return "deny"
+    if label != "site" and response.status_code == 302 and location == reverse("admin:index"):
+        return "deny"  # the admin's "object does not exist / no permission" redirect
+    if response.status_code in (200, 302, 400):
+        return "allow"
+    return f"status {response.status_code}"
+
+
+def offered_actions(client, probe):
+    page = client.get(probe.url)
+    if page.status_code != 200 or page.context is None:
+        return set()
+    if page.context.get("action_form") is None:
+        return set()
+    return {name for name, _label in page.context["action_form"].fields["action"].choices}
+
+
+def probe_once(client, probe, method):
+    """One request inside a rolled-back savepoint: (outcome, database changed)."""
+    with transaction.atomic():
+        mail.outbox = []
+        before = fingerprint(probe.models)
+        if probe.action:
+            # offered on the changelist page; a POST of an action not offered must change nothing
+            page = outcome(client.get(probe.url), probe.label)
+            offered = probe.action in offered_actions(client, probe)
+            if method == "GET":
+                result = "login" if page == "login" else ("allow" if offered else "deny")
+                changed = False
+            else:
+                response = outcome(client.post(probe.url, probe.data), probe.label)
+                result = "login" if response == "login" else ("allow" if offered else "deny")
+                changed = fingerprint(probe.models) != before or bool(mail.outbox)
+        else:
+            send = client.get if method == "GET" else client.post
+            response = send(probe.url, probe.data) if method == "POST" else send(probe.url)
+            result = outcome(response, probe.label)
+            changed = fingerprint(probe.models) != before or bool(mail.outbox)
+        transaction.set_rollback(True)
+    return result, changed
+
+
+def all_probes():
+    return [*model_probes(), *site_probes()]
 
 
 @pytest.fixture
-def users(demo_data):
-    User = get_user_model()
-    contact_b = UserFactory(username="yhteys-b")
-    contact_b.groups.add(Group.objects.get(name="Yhteyshenkilöt"))
-    ContactPerson.objects.filter(email="jussi.makela@example.fi").update(user=contact_b)
-    return {
-        "anonymous": AnonymousUser(),
-        "contact_a": User.objects.get(username="yhteyshenkilo"),
-        "contact_b": contact_b,
-        "editor": User.objects.get(username="toimittaja"),
-        "superuser": User.objects.create_superuser("paakayttaja", "p@example.fi", "x-salasana-1"),
-    }
+def lockout_rows(staff):
+    """One row in each of axes' tables, so their object URLs are walked too."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    common = {"user_agent": "testi", "ip_address": "192.0.2.1", "username": "toimittaja"}
+    AccessAttempt.objects.create(failures_since_start=1, **common)
+    AccessLog.objects.create(**common)
+    AccessFailureLog.objects.create(**common)
 
 
-def allowed(model_admin, user, action, obj=None):
-    request = RequestFactory().get("/admin/")
-    request.user = user
-    if action == "add":
-        return model_admin.has_add_permission(request)
-    return getattr(model_admin, f"has_{action}_permission")(request, obj)
-
-
-@pytest.mark.parametrize("role", ["anonymous", "contact_a", "contact_b", "editor", "superuser"])
-def test_model_level_permissions(users, role):
-    wrong = [
-        (label, action, allowed(model_admin, users[role], action), expected(role, label, action))
-        for label, _model, model_admin in admin_models()
-        for action in ACTIONS
-        if allowed(model_admin, users[role], action) != expected(role, label, action)
-    ]
+@pytest.mark.parametrize("role", ROLES)
+def test_every_admin_url_and_action(as_role, lockout_rows, role):
+    client = as_role(role)
+    missing, wrong, observed = set(), [], {}
+    probes = all_probes()
+    for probe in probes:
+        for method in METHODS:
+            if probe.key not in EXPECTED or not probe.url:
+                missing.add(probe.key)
+                if not probe.url:
+                    continue
+            if not probe.action and role != "anonymous" and probe.kind == "logout":
+                continue  # logging out would end the rest of the walk; anonymous covers it
+            result, changed = probe_once(client, probe, method)
+            observed[(probe.key, probe.target, method)] = result
+            if probe.key not in EXPECTED:
+                continue
+            expected = resolve(EXPECTED[probe.key][role], method, probe.target)
+            if result != expected:
+                wrong.append((probe.url, probe.kind, probe.target, method, expected, result))
+            elif expected != "allow" and changed:
+                wrong.append((probe.url, probe.kind, probe.target, method, "unchanged", "changed"))
+    if os.environ.get("MATRIX_DUMP"):
+        with open(f"/tmp/matrix-{role}.txt", "w") as dump:
+            for key, value in sorted(observed.items(), key=str):
+                dump.write(f"{key} {value}\n")
+            for key in sorted(missing):
+                dump.write(f"MISSING {key}\n")
+    assert not missing, f"URL kinds or actions without an entry in the matrix: {sorted(missing)}"
     assert not wrong, wrong
 
 
-def test_the_matrix_covers_every_model(users):
-    labels = {label for label, _m, _a in admin_models()}
-    assert {
-        "programme.measurestatus",
-        "feedback.idea",
-        "barometer.survey",
-        "kumppanuus.annualreview",
-        "networks.network",
-        "auth.user",
-    } <= labels
-
-
-@pytest.mark.parametrize(
-    "role, network, year, can_change",
-    [
-        ("contact_a", "matkailu", 2021, True),
-        ("contact_a", "jarjestot", 2021, False),
-        ("contact_a", "matkailu", 2020, False),
-        ("contact_b", "matkailu", 2021, False),
-        ("contact_b", "jarjestot", 2021, True),
-        ("editor", "jarjestot", 2021, True),
-        ("editor", "matkailu", 2020, False),  # a closed round is frozen for everyone
-    ],
-)
-def test_status_rows_object_level(users, role, network, year, can_change):
-    status = MeasureStatus.objects.filter(network__slug=network, round__year=year).first()
-    model_admin = admin.site._registry[MeasureStatus]
-    assert allowed(model_admin, users[role], "change", status) is can_change
-    assert allowed(model_admin, users[role], "delete", status) is (role == "editor")
-
-
-def test_contact_persons_see_only_their_own_rows_and_ideas(users):
-    request = RequestFactory().get("/admin/")
-    request.user = users["contact_b"]
-    statuses = admin.site._registry[MeasureStatus].get_queryset(request)
-    assert set(statuses.values_list("network__slug", flat=True)) <= {"jarjestot", "kulttuuri"}
-    ideas = admin.site._registry[Idea].get_queryset(request)
-    assert not ideas.exclude(forwarded_to__slug__in=["jarjestot", "kulttuuri"]).exists()
+def test_the_matrix_has_no_stale_entries(lockout_rows):
+    walked = {probe.key for probe in all_probes()}
+    assert set(EXPECTED) - walked == set()

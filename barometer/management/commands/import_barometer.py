@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from barometer.importing import ImportRefused, read_upload, survey_import_csv
 from barometer.models import Survey
+from barometer.services import SurveyFrozen
 
 
 class Command(BaseCommand):
@@ -25,6 +26,8 @@ class Command(BaseCommand):
             raise CommandError(f"Tiedostoa ei voi lukea: {error}") from error
         try:
             summary = survey_import_csv(survey=survey, data=data, progress=self.progress)
+        except SurveyFrozen as refusal:
+            raise CommandError(" ".join(refusal.messages)) from refusal
         except ImportRefused as refused:
             for row_error in refused.errors:
                 self.stderr.write(str(row_error))

@@ -22,7 +22,7 @@ class Command(BaseCommand):
                 raise CommandError(f"Vuodelle {year} ei ole avointa arviointikierrosta.")
         total = 0
         for assessment_round in rounds:
-            messages = reminders_send(assessment_round=assessment_round, dry_run=dry_run)
+            messages = reminders_send(assessment_round=assessment_round, user=None, dry_run=dry_run)
             total += len(messages)
             for message in messages:
                 self.stdout.write(f"  {assessment_round.year}: {', '.join(message.to)}")

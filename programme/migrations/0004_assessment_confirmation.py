@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("networks", "0002_network_description_en_network_description_fi_and_more"),
-        ("programme", "0002_measure_description_en_measure_description_fi_and_more"),
+        ("programme", "0003_frozen_figures"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

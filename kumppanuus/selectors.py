@@ -1,0 +1,53 @@
+"""Reads that build the site app's pages. Each makes a fixed number of queries."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count
+
+from barometer.models import Survey
+from barometer.results import survey_results, trends
+from networks.models import Event, Network
+from programme.models import AssessmentRound
+from programme.progress import chart_rows, figures_sentence, round_figures
+
+from .models import AnnualReview
+
+
+@dataclass
+class HomePage:
+    programme: object = None  # RoundFigures of the latest closed round
+    programme_sentence: str = ""
+    programme_chart: list = None
+    barometer: object = None  # the headline StatementResult of the latest published survey
+    barometer_survey: object = None
+    barometer_trend: list = None  # [(year, share agreeing)]
+    network_counts: dict = None
+    upcoming_events: list = None
+    latest_review: object = None
+
+
+def home_page(events=3):
+    """Key figures of the latest published year, read through the programme's and the
+    barometer's own functions (which read stored figures for closed years)."""
+    page = HomePage()
+    assessment_round = AssessmentRound.objects.latest_closed()
+    if assessment_round:
+        page.programme = round_figures(assessment_round)
+        page.programme_sentence = figures_sentence(page.programme)
+        page.programme_chart = chart_rows(page.programme)
+    survey = Survey.objects.published().order_by("-year").first()
+    if survey:
+        results = survey_results(survey)
+        page.barometer_survey = survey
+        page.barometer = next((r for r in results.statements if r.statement.is_headline), None)
+        if page.barometer:
+            page.barometer_trend = [
+                (year, agree)
+                for year, agree, _answers in trends().get(page.barometer.statement.key, [])
+            ]
+    page.network_counts = dict(
+        Network.objects.active().order_by().values_list("kind").annotate(n=Count("pk"))
+    )
+    page.upcoming_events = list(Event.objects.with_network().upcoming()[:events])
+    page.latest_review = AnnualReview.objects.published().order_by("-year").first()
+    return page

@@ -1,0 +1,41 @@
+"""Results of a closed survey are computed once, when it closes, and pages read them."""
+
+import pytest
+
+from barometer import services
+from barometer.importing import survey_import_csv
+from barometer.models import Answer, Survey
+from barometer.results import survey_results, survey_results_from_data
+
+pytestmark = pytest.mark.django_db
+
+
+def test_stored_results_equal_computed_ones_for_every_closed_survey(demo_data):
+    for survey in Survey.objects.filter(state="closed"):
+        assert survey.figures, survey
+        assert survey_results_from_data(survey, survey.figures) == survey_results(survey)
+
+
+def test_closed_survey_page_reads_stored_results(client, demo_data):
+    survey = Survey.objects.get(year=2018)
+    before = client.get("/barometri/2018/").content.decode()
+    Answer.objects.filter(question__survey=survey, question__kind="likert").update(
+        value=1, dont_know=False
+    )
+    assert client.get("/barometri/2018/").content.decode() == before
+    assert client.get("/barometri/").content.decode().count("%") > 0
+
+
+def test_import_into_a_closed_survey_recomputes_and_opening_discards(client, demo_data):
+    survey = Survey.objects.get(year=2018)
+    survey_import_csv(
+        survey=survey,
+        data=b"vastaaja,vastattu,organisaatio,visio\nuusi-1,2018-11-30 10:00,kunta,5\n",
+    )
+    survey.refresh_from_db()
+    assert survey.figures["respondents"] == 161
+    assert "161 vastaajaa" in client.get("/barometri/2018/").content.decode()
+    services.survey_open(survey=survey)
+    assert Survey.objects.get(year=2018).figures is None
+    services.survey_close(survey=survey)
+    assert Survey.objects.get(year=2018).figures["respondents"] == 161

@@ -1,0 +1,212 @@
+"""The site's identity files, home page figures, charts, language fallbacks, demo content and
+accessibility statement, checked from the outside."""
+
+import json
+import re
+
+import pytest
+from django.utils import translation
+
+from barometer.models import Survey
+from barometer.results import survey_results
+from kumppanuus import charts
+from networks.models import Event, Network
+from programme.models import AssessmentRound, Measure, MeasureStatus
+from programme.progress import percent_text, round_figures
+
+pytestmark = pytest.mark.django_db
+
+
+# --- identity ---------------------------------------------------------------------------
+
+
+def test_favicon_ico_answers_at_the_root(client, db):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/vnd.microsoft.icon"
+    assert response.content[:4] == b"\x00\x00\x01\x00"  # an ICO header
+
+
+def test_every_page_links_icons_and_a_web_manifest(client, db):
+    page = client.get("/verkostot/").content.decode()
+    assert 'rel="icon" href="/favicon.ico"' in page
+    assert re.search(r'rel="icon" href="/static/img/favicon[^"]*\.svg"', page)
+    assert 'rel="apple-touch-icon"' in page
+    assert 'rel="manifest" href="/manifest.webmanifest"' in page
+    manifest = client.get("/sv/manifest.webmanifest")
+    assert manifest.status_code == 200
+    assert manifest["Content-Type"] == "application/manifest+json"
+    data = json.loads(manifest.content)
+    assert data["lang"] == "sv" and data["start_url"] == "/sv/"
+    sizes = {icon["sizes"] for icon in data["icons"]}
+    assert {"192x192", "512x512"} <= sizes
+    for icon in data["icons"]:
+        assert client.get(icon["src"]).status_code == 200
+
+
+def test_header_has_wordmark_and_no_third_party_assets(client, db):
+    page = client.get("/").content.decode()
+    assert 'class="logo-mark"' in page and 'class="brand"' in page
+    assert not re.search(r'(src|href)="https?://(?!www\.saavutettavuus)', page.split("</head>")[0])
+
+
+# --- home page --------------------------------------------------------------------------
+
+
+def test_home_shows_the_latest_figures_read_through_the_apps_functions(client, demo_data):
+    latest = AssessmentRound.objects.latest_closed()
+    figures = round_figures(latest)
+    survey = Survey.objects.published().order_by("-year").first()
+    headline = next(r for r in survey_results(survey).statements if r.statement.is_headline)
+    page = client.get("/").content.decode()
+    assert f"Maakuntaohjelma {latest.year}" in page
+    assert percent_text(figures.at_least_second.share) in page
+    assert f"({figures.at_least_second.count}/{figures.measure_count})" in page
+    assert f'href="/ohjelma/?vuosi={latest.year}"' in page
+    assert f"Kumppanuusbarometri {survey.year}" in page
+    assert percent_text(headline.agree_share) in page
+    assert 'href="/barometri/"' in page
+    assert "10 kumppanuusverkostoa ja 3 älykkään erikoistumisen työryhmää" in page
+    assert 'id="etusivu-ohjelma-title"' in page and 'id="etusivu-trendi-title"' in page
+    assert "Kumppanuusvuosikatsaus 2020" in page
+
+
+def test_home_figures_follow_the_data(client, demo_data):
+    latest = AssessmentRound.objects.latest_closed()
+    top = latest.programme.levels.order_by("-rank").first()
+    MeasureStatus.objects.filter(round=latest).update(level=top)
+    page = client.get("/").content.decode()
+    assert "(29/29)" in page and "100\u00a0%" in page
+
+
+def test_home_query_count_does_not_grow_with_statuses_and_answers(demo_data, count_queries):
+    from tests.networks.test_queries import grow_networks
+
+    small = count_queries("/")
+    networks = grow_networks(groups=40, events_each=2)
+    latest = AssessmentRound.objects.latest_closed()
+    level = latest.programme.levels.order_by("rank").last()
+    MeasureStatus.objects.bulk_create(
+        MeasureStatus(measure=measure, network=network, round=latest, level=level)
+        for measure in Measure.objects.filter(programme=latest.programme)
+        for network in networks[:20]
+    )
+    assert count_queries("/") == small
+
+
+# --- charts -----------------------------------------------------------------------------
+
+
+def test_time_axis_is_proportional_to_years_and_gaps_are_dashed():
+    chart = charts.line_chart([(2014, 0.6), (2015, 0.7), (2018, 0.8), (2019, 0.85)])
+    x = {int(p.label): p.x for p in chart["points"]}
+    one_year = x[2015] - x[2014]
+    assert x[2018] - x[2015] == pytest.approx(3 * one_year, abs=0.2)
+    assert x[2019] - x[2018] == pytest.approx(one_year, abs=0.2)
+    assert [s.gap for s in chart["segments"]] == [False, True, False]
+    assert len(chart["ticks"]) == 6  # a tick for every year 2014–2019, labels only with data
+
+
+def test_chart_text_stays_at_least_12_px_on_a_phone():
+    assert charts.FONT * charts.PHONE_WIDTH / charts.WIDTH >= 12
+    for chart in (
+        charts.bar_chart([("valmis", 1, 0.5, "#ffffff")]),
+        charts.line_chart([(2019, 0.5), (2020, 0.6)]),
+        charts.diverging_bar([("a", 0.1)] * 6, ["#000000"] * 6),
+        charts.stacked_years([(2020, [("valmis", 1, 1.0, "#ffffff")])]),
+    ):
+        assert chart["width"] <= charts.WIDTH and chart["font"] >= 18
+
+
+def test_diverging_bar_has_a_scale_and_labelled_segments(client, demo_data):
+    page = client.get("/barometri/2020/").content.decode()
+    svg = page.split('class="chart chart-diverging"')[1].split("</svg>")[0]
+    assert ">eri mieltä<" not in svg  # arrows, not bare words
+    assert "eri mieltä" in svg and "samaa mieltä" in svg
+    assert svg.count("100\u00a0%") == 2 and svg.count(">0\u00a0%<") == 1  # the scale
+    assert re.search(r'text-anchor="middle" fill="#[0-9a-f]{6}">\d+\u00a0%<', svg)
+
+
+def test_trend_sentence_names_the_years_without_a_survey():
+    with translation.override("fi"):
+        sentence = charts.trend_sentence([(2014, 0.6), (2015, 0.7), (2018, 0.8)])
+    assert "60\u00a0% vuonna 2014" in sentence and "80\u00a0% vuonna 2018" in sentence
+    assert "Kyselyä ei tehty vuosina 2016, 2017." in sentence
+
+
+def test_programme_page_has_a_multi_year_chart_and_no_beside_wording(client, demo_data):
+    page = client.get("/ohjelma/?vuosi=2020").content.decode()
+    assert "Kehitys vuosina 2019–2020" in page
+    assert 'id="vuosikaavio-title"' in page
+    assert "viereisessä" not in page
+    assert "viereisessä" not in client.get("/barometri/").content.decode()
+
+
+# --- languages and content --------------------------------------------------------------
+
+
+def test_finnish_fallbacks_are_marked_lang_fi(client, demo_data):
+    untranslated = Measure.objects.exclude(code__in=["1", "2", "3", "4", "5"]).first()
+    page = client.get(f"/sv{untranslated.get_absolute_url()}").content.decode()
+    assert re.search(r'<h1 class="h2" lang="fi">', page)
+    translated = Measure.objects.get(code="1", programme=untranslated.programme)
+    page = client.get(f"/sv{translated.get_absolute_url()}").content.decode()
+    assert '<h1 class="h2">' in page and '<h1 class="h2" lang="fi">' not in page
+    network_page = client.get("/en/verkostot/matkailu/").content.decode()
+    assert "<h1>Tourism Forum</h1>" in network_page
+    assert 'class="network-description">' in network_page  # English, no lang
+    event = Event.objects.get(title="Koronasta elpyminen: matkailun webinaari")
+    assert f'lang="fi">{event.title}' in client.get(f"/en/tapahtumat/{event.pk}/").content.decode()
+    finnish = client.get("/verkostot/matkailu/").content.decode()
+    assert 'lang="fi"' not in finnish.split("<body")[1]  # nothing to mark on Finnish pages
+
+
+def test_demo_networks_and_real_measures_have_content_in_three_languages(demo_data):
+    for network in Network.objects.all():
+        for language in ("fi", "sv", "en"):
+            assert getattr(network, f"description_{language}"), (network.slug, language)
+            assert getattr(network, f"short_description_{language}"), (network.slug, language)
+        assert "Kaikille avoin ryhmä teemana" not in network.short_description_fi
+    measures = Measure.objects.filter(code__in=["1", "2", "3", "4", "5"])
+    assert all(m.description_fi and m.description_sv and m.title_en for m in measures)
+    notes = MeasureStatus.objects.filter(measure__in=measures, round__year=2020)
+    assert notes.exclude(note__in=["", "–"]).count() >= 8
+
+
+def test_review_2020_lead_in_swedish_and_english(client, demo_data):
+    sv = client.get("/sv/vuosikatsaus/2020/").content.decode()
+    assert "Partnerskapsöversikt 2020" in sv and "Egentliga Finland" in sv
+    en = client.get("/en/vuosikatsaus/2020/").content.decode()
+    assert "Partnership review 2020" in en
+
+
+# --- accessibility statement ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("prefix", "words"),
+    [
+        (
+            "",
+            [
+                "osittain",
+                "30.11.2026",
+                "Traficom",
+                "aluehallintovirasto",
+                "306/2019",
+                "kirjaamo@varsinais-suomi.fi",
+                "saavutettavuusvaatimukset.fi",
+                "kahden viikon",
+            ],
+        ),
+        ("/sv", ["delvis", "30.11.2026", "Traficom", "306/2019", "tillganglighetskrav.fi"]),
+        (
+            "/en",
+            ["partially compliant", "30.11.2026", "Traficom", "306/2019", "webaccessibility.fi"],
+        ),
+    ],
+)
+def test_accessibility_statement_has_what_the_act_requires(client, db, prefix, words):
+    page = client.get(f"{prefix}/saavutettavuusseloste/").content.decode()
+    for word in words:
+        assert word in page, word
