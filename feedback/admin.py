@@ -83,7 +83,10 @@ class IdeaAdmin(admin.ModelAdmin):
         return False
 
     def lookup_allowed(self, lookup, value, request):
-        """A role filters only on fields it is shown: no `?email__startswith=` oracle."""
+        """A role filters only on fields it is shown: no `?email__startswith=` oracle.
+        (The year filter's own parameter is a filter of the list, not a field lookup.)"""
+        if lookup == YearFilter.parameter_name:
+            return super().lookup_allowed(lookup, value, request)
         if lookup.split(LOOKUP_SEP)[0] not in self.get_fields(request):
             return False
         return super().lookup_allowed(lookup, value, request)
