@@ -121,7 +121,7 @@ def test_editor_triages_forwards_and_the_public_sees_the_response(
         "Matkailufoorumi järjestää kevään tapaamisen Nauvossa."
     )
     page.locator("#id_state").select_option("vastattu")
-    steps(page.get_by_role("button", name="Tallenna", exact=True).click)
+    steps(page.locator("input[name='_save']").click)
     steps(page.goto, site + "/kehittamisideat/koonti/")
     text = page.locator("main").inner_text()
     assert "Toive: tapaamisia saaristoon." in text
