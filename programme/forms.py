@@ -21,7 +21,7 @@ class StatusRowForm(forms.Form):
         by_pk = {str(level.pk): level for level in levels}
         field = self.fields["level"]
         field.choices = [("", _("ei arvioitu"))] + [(pk, str(lv)) for pk, lv in by_pk.items()]
-        field.coerce = lambda value: by_pk[str(value)]
+        field.coerce = lambda value: by_pk.get(str(value))  # unknown: refused by validate()
 
 
 class BaseStatusFormSet(forms.BaseFormSet):
