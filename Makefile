@@ -24,8 +24,10 @@ $(INSTALLED): requirements-dev.txt | $(PY)
 	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $(INSTALLED)
 
+# Keeps the versions already locked unless pyproject.toml needs others;
+# `make lock LOCK_ARGS=--upgrade` moves everything to the newest allowed.
 LOCK := $(VENV)/bin/uv pip compile pyproject.toml --quiet --generate-hashes --universal \
-	--python-version 3.11 --custom-compile-command "make lock"
+	--python-version 3.11 --custom-compile-command "make lock" $(LOCK_ARGS)
 
 lock: install
 	$(LOCK) -o requirements.txt
@@ -33,6 +35,7 @@ lock: install
 
 run: install
 	DEBUG=True $(PY) manage.py migrate --noinput
+	DEBUG=True $(PY) manage.py createcachetable
 	DEBUG=True $(PY) manage.py update_translation_fields -v0
 	DEBUG=True SITE_URL=$(RUN_SITE_URL) $(PY) manage.py load_demo
 	DEBUG=True SITE_URL=$(RUN_SITE_URL) $(PY) manage.py runserver 127.0.0.1:$(PORT)

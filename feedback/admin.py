@@ -83,11 +83,11 @@ class IdeaAdmin(admin.ModelAdmin):
         return False
 
     def lookup_allowed(self, lookup, value, request):
-        """A role filters only on fields it is shown: no `?email__startswith=` oracle.
-        (The year filter's own parameter is a filter of the list, not a field lookup.)"""
-        if lookup == YearFilter.parameter_name:
-            return super().lookup_allowed(lookup, value, request)
-        if lookup.split(LOOKUP_SEP)[0] not in self.get_fields(request):
+        """A role filters only on fields it is shown: no `?email__startswith=` oracle. (The list
+        filters' own parameters, like the year's, are not fields and go to the default check.)"""
+        field_names = {field.name for field in self.model._meta.get_fields()}
+        hidden = field_names - set(self.get_fields(request))
+        if lookup.split(LOOKUP_SEP)[0] in hidden:
             return False
         return super().lookup_allowed(lookup, value, request)
 

@@ -98,6 +98,7 @@ def main():
         DATABASE,
         PG_URL,
         CACHE_URL=CACHE_URL,
+        TRUSTED_PROXY_COUNT="1",  # nginx in front: the client is the last X-Forwarded-For
         IDEA_RATE_LIMIT=f"{IDEA_LIMIT}/10m",
     )
     with ExitStack() as stack:

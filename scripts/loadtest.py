@@ -100,6 +100,7 @@ def prepare(database=DATABASE, database_url=PG_URL, port=5432, **extra):
     recreate_database(database, port=port)
     for command in (
         ["migrate", "--noinput", "-v0"],
+        ["createcachetable"],  # rate-limit counters when CACHE_URL is not Redis
         ["load_demo"],
         ["collectstatic", "--noinput", "-v0"],
     ):

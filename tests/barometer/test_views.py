@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from barometer.models import Answer, Response, Survey
+from tests.conftest import reset_rate_limits
 
 pytestmark = pytest.mark.django_db
 
@@ -146,6 +147,7 @@ def test_random_posts_never_500_and_never_store_partial(client, open_survey, dat
         label="payload",
     )
     client.cookies.clear()
+    reset_rate_limits()
     before_responses = Response.objects.count()
     before_answers = Answer.objects.count()
     response = client.post(FORM_URL, payload)
