@@ -107,8 +107,10 @@ EXPECTED = {
     **model("axes.accessfailurelog", editor=DENY, add=NOBODY),
     # Editors' content.
     **model("networks.theme"),
-    **model("networks.network", contacts="view"),
-    **model("networks.contactperson"),
+    **model(
+        "networks.network", contacts="view", extra={"action:invite_contacts": EDITORS}
+    ),
+    **model("networks.contactperson", extra={"action:invite": EDITORS}),
     **model("networks.event", contacts="view"),
     **model("programme.programme", contacts="view"),
     **model("programme.measure", contacts="view"),
