@@ -94,6 +94,15 @@ class SurveyResults:
 
 
 def survey_results(survey):
+    """The survey's results: a closed survey's stored ones (1 query), else computed.
+
+    Every page reads results through here; only survey_results_compute aggregates answers."""
+    if survey.state == Survey.State.CLOSED and survey.figures:
+        return survey_results_from_data(survey, survey.figures)
+    return survey_results_compute(survey)
+
+
+def survey_results_compute(survey):
     """Everything the public results page shows for one survey (4 queries)."""
     questions = list(
         Question.objects.filter(survey=survey, kind=Question.Kind.LIKERT)
@@ -182,7 +191,7 @@ def _organisation_label(value):
 
 def survey_results_data(survey):
     """What a closed survey stores: its results as JSON, suppression already applied."""
-    results = survey_results(survey)
+    results = survey_results_compute(survey)
     return {
         "respondents": results.respondents,
         "statements": [

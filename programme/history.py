@@ -14,6 +14,7 @@ def programme_history(assessment_round):
         AssessmentRound.objects.closed()
         .filter(programme_id=assessment_round.programme_id, year__lte=assessment_round.year)
         .select_related("programme")
+        .prefetch_related("programme__levels")
         .order_by("year")
     )
     return [(r.year, _rows(round_figures(r))) for r in rounds]

@@ -69,6 +69,15 @@ class RoundFigures:
 
 
 def round_figures(assessment_round):
+    """The round's figures: a closed round's stored ones (1 query), an open round's computed.
+
+    Every page reads figures through here; only round_figures_compute aggregates the data."""
+    if not assessment_round.is_open and assessment_round.figures:
+        return round_figures_from_data(assessment_round, assessment_round.figures)
+    return round_figures_compute(assessment_round)
+
+
+def round_figures_compute(assessment_round):
     """Count and share per level, and the share at least at the second step (3 queries)."""
     counts = dict(
         measures_with_headline(assessment_round)
@@ -117,16 +126,13 @@ def round_figures_data(assessment_round):
         "headlines": dict(
             measures_with_headline(assessment_round).order_by().values_list("pk", "headline_rank")
         ),
-        "completion": [
-            {"network": n.pk, "name": n.name, "promoted": n.promoted, "assessed": n.assessed}
-            for n in network_completion(assessment_round)
-        ],
     }
 
 
 def round_figures_from_data(assessment_round, data):
     """RoundFigures of a closed round from its stored JSON; the level names stay live (1 query)."""
-    levels = list(assessment_round.programme.levels.order_by("rank"))
+    # all(): a caller reading many rounds prefetches the levels once (programme__levels)
+    levels = sorted(assessment_round.programme.levels.all(), key=lambda level: level.rank)
     transitions = data["transitions"]
     return _figures(
         assessment_round,

@@ -6,14 +6,12 @@ from dataclasses import dataclass
 from networks.models import Network, networks_of_user
 
 from .models import AssessmentRound
-from .progress import network_completion, previous_round, round_figures, round_figures_from_data
+from .progress import network_completion, previous_round, round_figures
 from .rules import sees_all_networks
 
 
 def round_figures_for(assessment_round):
     """The round's RoundFigures: a closed round's stored figures (1 query), else computed."""
-    if not assessment_round.is_open and assessment_round.figures:
-        return round_figures_from_data(assessment_round, assessment_round.figures)
     return round_figures(assessment_round)
 
 

@@ -201,3 +201,17 @@ def test_reverting_to_a_published_version_does_not_republish(client, published):
     review.refresh_from_db()
     assert review.state == "draft"
     assert AssessmentRound.objects.get(year=2020).frozen_by_review == ""
+
+
+def test_store_figures_command_freezes_reviews_published_before_the_upgrade(demo_data):
+    """Data from before this change: published reviews without stored figures get them."""
+    AnnualReview.objects.update(figures=None)
+    AssessmentRound.objects.update(figures=None, frozen_by_review="")
+    Survey.objects.update(figures=None, frozen_by_review="")
+    call_command("store_figures", stdout=io.StringIO())
+    review = AnnualReview.objects.get(year=2020)
+    assert review.figures["fi"]["programme_year"] == 2020
+    assert AssessmentRound.objects.get(year=2020).frozen_by_review
+    assert Survey.objects.get(year=2020).frozen_by_review
+    assert AssessmentRound.objects.get(year=2019).figures
+    call_command("store_figures", stdout=io.StringIO())  # idempotent

@@ -189,3 +189,21 @@ def test_round_page_shows_which_networks_are_missing(client, roles):
     MeasureStatus.objects.filter(round=open_round, network__slug="matkailu").delete()
     page = client.get(f"/admin/programme/assessmentround/{open_round.pk}/change/").content.decode()
     assert "Matkailufoorumi" in page and "ei vahvistettu" in page
+
+
+@pytest.mark.parametrize("action", ["open_rounds", "close_rounds", "send_reminders"])
+def test_contact_person_cannot_run_round_actions(client, roles, action):
+    """Forged POSTs of the round actions by a contact person change and send nothing."""
+    from django.core import mail
+
+    closed_round = AssessmentRound.objects.get(year=2019)
+    open_round = AssessmentRound.objects.get(year=2021)
+    MeasureStatus.objects.filter(round=open_round, network__slug="matkailu").delete()
+    login(client, roles["contact_a"])
+    client.post(
+        "/admin/programme/assessmentround/",
+        {"action": action, "_selected_action": [closed_round.pk, open_round.pk]},
+    )
+    assert AssessmentRound.objects.get(year=2019).state == "closed"
+    assert AssessmentRound.objects.get(year=2021).state == "open"
+    assert mail.outbox == []
