@@ -11,7 +11,7 @@ from .forms import IdeaForm
 from .models import Idea
 from .services import idea_submit
 
-# The one client-address function (RATELIMIT_IP_META_KEY) is used by the rate limit and by
+# The one client-address function (CLIENT_IP_CALLABLE) is used by the rate limit and by
 # the duplicate check alike; this app reads it from settings, not by importing the site app.
 
 
@@ -39,7 +39,7 @@ class IdeaFormView(FormView):
             idea_submit(
                 form=form,
                 language=translation.get_language(),
-                client=import_string(settings.RATELIMIT_IP_META_KEY)(self.request),
+                client=import_string(settings.CLIENT_IP_CALLABLE)(self.request),
             )
         return redirect("feedback:idea-thanks")
 

@@ -5,6 +5,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from modeltranslation.admin import TranslationAdmin
 
 from programme.history_admin import RuledHistoryAdmin
@@ -121,3 +123,10 @@ class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):
 
 admin.site.unregister(AccessAttempt)
 admin.site.register(AccessAttempt, AccessAttemptAdmin)
+
+
+# Second-factor devices hold secrets: they are managed on the sign-in pages and by
+# `manage.py reset_two_factor`, never listed in the admin (django-otp registers them).
+for _device in (StaticDevice, TOTPDevice):
+    if admin.site.is_registered(_device):
+        admin.site.unregister(_device)

@@ -1,11 +1,13 @@
 """The site's part of the demo data: roles, two dev-only accounts and the annual reviews."""
 
 import json
+from base64 import b32encode
 from datetime import datetime
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from barometer.models import Survey
 from networks.models import ContactPerson, Network
@@ -18,17 +20,25 @@ from .services import review_publish
 DATA_DIR = Path(__file__).parent / "demo_data"
 DEMO_PASSWORD = "kumppanuus-demo-2026"
 DEMO_CONTACT_EMAIL = "laura.nieminen@example.fi"  # contact person of Matkailufoorumi
+# The demo editor's authenticator secret (20 bytes): public, like the demo password, so it is
+# only ever in demo data. Put the printed base32 form into any authenticator app.
+DEMO_TOTP_KEY = b"kumppanuus-demo-2026".hex()
 
 
 def load(stdout):
     _load_reviews()
     editors, contacts = roles_setup()
-    _demo_user("toimittaja", "Toimi", "Toimittaja", editors)
+    editor = _demo_user("toimittaja", "Toimi", "Toimittaja", editors)
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=editor, name="esittely", defaults={"key": DEMO_TOTP_KEY, "confirmed": True}
+    )
     contact_user = _demo_user("yhteyshenkilo", "Laura", "Nieminen", contacts)
     ContactPerson.objects.filter(email=DEMO_CONTACT_EMAIL).update(user=contact_user)
     stdout.write(
         "Kehityskäyttöön tarkoitetut tunnukset (vain esittelyaineistossa):\n"
-        f"  toimittaja / {DEMO_PASSWORD}    (Toimitus)\n"
+        f"  toimittaja / {DEMO_PASSWORD}    (Toimitus, kaksivaiheinen tunnistus)\n"
+        f"    todennussovelluksen avain: {b32encode(device.bin_key).decode()}\n"
+        f"    tai: {device.config_url}\n"
         f"  yhteyshenkilo / {DEMO_PASSWORD} (Yhteyshenkilöt, Matkailufoorumi)"
     )
 

@@ -3,9 +3,7 @@
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 
-from networks.roles import EDITORS
-
-CONTACT_PERSONS = "Yhteyshenkilöt"
+from networks.roles import CONTACT_PERSONS, EDITORS
 
 EDITOR_APPS = ["networks", "programme", "barometer", "feedback", "kumppanuus"]
 

@@ -1,4 +1,5 @@
-"""Publishing the annual review: refused while its figures could still change.
+"""Publishing the annual review: refused while its figures could still change. (At the end:
+second-factor devices of admin users.)
 
 Publishing stores the figures the review shows (in every language) with the review, so in
 its history too, and freezes the round and survey it uses: they cannot be reopened or
@@ -9,6 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from barometer.models import Survey
 from networks.roles import is_editor
@@ -88,3 +91,33 @@ def _sync_freeze(review):
 
 def _name(review):
     return f"{review.title} ({review.year})"[:200] if review else ""
+
+
+# Second factor (see kumppanuus/twofactor.py).
+
+RECOVERY_CODES = 10
+
+
+def two_factor_confirm(*, device):
+    """Confirm a TOTP device and give the user a fresh set of one-time recovery codes."""
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    return recovery_codes_issue(user=device.user)
+
+
+def recovery_codes_issue(*, user):
+    static, _created = StaticDevice.objects.get_or_create(
+        user=user, defaults={"name": "varakoodit"}
+    )
+    static.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=static, token=code) for code in codes)
+    return codes
+
+
+def two_factor_reset(*, user):
+    """Recover a locked-out user: remove their devices and give new recovery codes, with which
+    they sign in once and set up their app again."""
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    return recovery_codes_issue(user=user)

@@ -38,6 +38,7 @@ env = environ.Env(
     SURVEY_RATE_LIMIT=(str, "10/h"),
     TRUSTED_PROXY_COUNT=(int, 0),
     RATELIMIT_CACHE_URL=(str, ""),
+    TWO_FACTOR_REQUIRED=(bool, True),
 )
 environ.Env.read_env(BASE_DIR / ".env")
 
@@ -72,6 +73,9 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.contrib.sitemaps",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "crispy_forms",
     "crispy_bootstrap5",
@@ -97,6 +101,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "kumppanuus.cache.PageCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "kumppanuus.twofactor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -271,6 +277,10 @@ FEEDBACK_RETENTION_MONTHS = env("FEEDBACK_RETENTION_MONTHS")
 IDEA_RATE_LIMIT = env("IDEA_RATE_LIMIT")
 # Barometer answers one client may send (ballot stuffing); per-network counts in the admin.
 SURVEY_RATE_LIMIT = env("SURVEY_RATE_LIMIT")
+# Editors sign in to the admin with a second factor (TOTP or a recovery code); contact persons
+# may opt in. Off only for a throwaway local database, never in production.
+TWO_FACTOR_REQUIRED = env("TWO_FACTOR_REQUIRED")
+OTP_TOTP_ISSUER = "Kumppanuusportaali"
 
 LOGGING = {
     "version": 1,

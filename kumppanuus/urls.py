@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 
 from . import views
+from .accounts import account_urls
 from .feeds import ReviewFeed
 from .sitemaps import SITEMAPS
 
@@ -42,6 +43,7 @@ urlpatterns += i18n_patterns(
     path("vuosikatsaus/", views.ReviewListView.as_view(), name="review-list"),
     path("vuosikatsaus/syote.xml", ReviewFeed(), name="review-feed"),
     path("vuosikatsaus/<int:year>/", views.ReviewDetailView.as_view(), name="review-detail"),
+    *account_urls(settings.ADMIN_URL),
     path(settings.ADMIN_URL, admin.site.urls),
     prefix_default_language=False,
 )

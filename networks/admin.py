@@ -1,9 +1,35 @@
-from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
+from . import services
 from .models import ContactPerson, Event, Network, Theme, can_edit_event, networks_of_user
+
+
+def invite_contacts(model_admin, request, contacts):
+    """Invite each contact; say who got an invitation and why anyone did not."""
+    invited = []
+    for contact in contacts:
+        try:
+            services.contact_invite(contact=contact, invited_by=request.user)
+        except ValidationError as error:
+            model_admin.message_user(request, " ".join(error.messages), messages.WARNING)
+        else:
+            invited.append(contact.name)
+    if invited:
+        model_admin.message_user(
+            request,
+            _(
+                "Kutsu lähetetty: %(names)s. Linkki salasanan asettamiseen on voimassa "
+                "%(days)d päivää."
+            )
+            % {"names": ", ".join(invited), "days": settings.PASSWORD_RESET_TIMEOUT // 86400},
+            messages.SUCCESS,
+        )
+    elif not contacts:
+        model_admin.message_user(request, _("Ei kutsuttavia yhteyshenkilöitä."), messages.INFO)
 
 
 @admin.register(Theme)
@@ -37,6 +63,15 @@ class NetworkAdmin(TranslationAdmin):
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["themes"]
     inlines = [ContactInline, EventInline]
+    actions = ["invite_contacts"]
+
+    @admin.action(
+        description=_("Kutsu valittujen verkostojen yhteyshenkilöt ylläpitoon"),
+        permissions=["change"],
+    )
+    def invite_contacts(self, request, queryset):
+        contacts = ContactPerson.objects.filter(networks__in=queryset).distinct()
+        invite_contacts(self, request, contacts.filter(user=None))
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("themes")
@@ -54,6 +89,11 @@ class ContactPersonAdmin(admin.ModelAdmin):
     filter_horizontal = ["networks"]
     autocomplete_fields = ["user"]
     list_select_related = ["user"]
+    actions = ["invite"]
+
+    @admin.action(description=_("Kutsu valitut ylläpitoon (sähköposti)"), permissions=["change"])
+    def invite(self, request, queryset):
+        invite_contacts(self, request, queryset)
 
 
 @admin.register(Event)

@@ -1,6 +1,9 @@
 """Who is an editor: the one rule every app checks (programme imports it; kumppanuus too)."""
 
 EDITORS = "Toimitus"
+# The admin group of contact persons (kumppanuus.roles gives it its permissions; invitations
+# in networks.services put new accounts in it).
+CONTACT_PERSONS = "Yhteyshenkilöt"
 
 
 def is_editor(user):

@@ -7,9 +7,7 @@ from .models import AssessmentRound
 class StatusRowForm(forms.Form):
     """One measure's rating on the contact person's screen; which measure is the row's index."""
 
-    level = forms.ModelChoiceField(
-        label=_("Tila"), queryset=None, required=False, empty_label=_("ei arvioitu")
-    )
+    level = forms.TypedChoiceField(label=_("Tila"), required=False, empty_value=None)
     note = forms.CharField(
         label=_("Mitä on tehty"),
         required=False,
@@ -18,13 +16,17 @@ class StatusRowForm(forms.Form):
     )
 
     def __init__(self, *args, levels, **kwargs):
+        """`levels`: the scale, read once for the whole screen (no query per row)."""
         super().__init__(*args, **kwargs)
-        self.fields["level"].queryset = levels
+        by_pk = {str(level.pk): level for level in levels}
+        field = self.fields["level"]
+        field.choices = [("", _("ei arvioitu"))] + [(pk, str(lv)) for pk, lv in by_pk.items()]
+        field.coerce = lambda value: by_pk.get(str(value))  # unknown: refused by validate()
 
 
 class BaseStatusFormSet(forms.BaseFormSet):
     def __init__(self, *args, levels, **kwargs):
-        self.levels = levels
+        self.levels = list(levels)
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index):

@@ -71,6 +71,8 @@ def _fast_test_settings(settings):
     # The test client's login() passes no request, which the lockout backend needs; the
     # lockout tests put it back.
     settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+    # force_login() gives no second factor; the two-factor tests and journeys put it back.
+    settings.TWO_FACTOR_REQUIRED = False
 
 
 def reset_rate_limits():

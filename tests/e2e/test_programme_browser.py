@@ -22,7 +22,7 @@ def test_contact_person_updates_three_statuses_and_editor_sees_them(page, site, 
         selects.nth(index).select_option(label="valmis")
         notes.nth(index).fill(f"Selaintesti {index}")
     screenshot(page, "contact-person-assessment")
-    page.get_by_role("button", name="Tallenna arviot").click()
+    page.get_by_role("button", name="Tallenna keskeneräisenä").click()
     assert "3 arviota tallennettu." in page.content()
     saved = MeasureStatus.objects.filter(
         round__year=2021, network__slug="matkailu", note__startswith="Selaintesti"

@@ -187,3 +187,23 @@ def test_closing_names_the_networks_that_did_not_confirm(demo_data, client, open
 def test_removing_a_contact_from_the_network_removes_the_screen(contact, open_round):
     ContactPerson.objects.get(user__username="yhteyshenkilo").networks.clear()
     assert contact.get(assess_url(open_round, "matkailu")).status_code == 403
+
+
+def test_index_and_screen_make_the_same_queries_at_two_sizes(contact, open_round, count_queries):
+    from programme.models import Measure
+
+    urls = ["/admin/", assess_url(open_round, "matkailu")]
+    small = [count_queries(url, contact) for url in urls]
+    matkailu = Network.objects.get(slug="matkailu")
+    priority = open_round.programme.priorities.first()
+    level = open_round.programme.levels.first()
+    for n in range(15):
+        measure = Measure.objects.create(
+            programme=open_round.programme, priority=priority, code=f"X{n}", title=f"Lisä {n}"
+        )
+        measure.networks.add(matkailu)
+        MeasureStatus.objects.create(
+            round=open_round, measure=measure, network=matkailu, level=level, copied=True
+        )
+    large = [count_queries(url, contact) for url in urls]
+    assert large == small

@@ -117,8 +117,13 @@ EXPECTED = {
     **model("networks.theme"),
     # A network or measure with closed rounds' statuses cannot be deleted: deleting them
     # would change published figures (programme.rules.can_delete_status).
-    **model("networks.network", contacts="view", delete=row(editor=READ, superuser=READ)),
-    **model("networks.contactperson"),
+    **model(
+        "networks.network",
+        contacts="view",
+        delete=row(editor=READ, superuser=READ),
+        extra={"action:invite_contacts": EDITORS},
+    ),
+    **model("networks.contactperson", extra={"action:invite": EDITORS}),
     # Contact persons add and edit their own networks' events (networks.admin: can_edit_event).
     **model(
         "networks.event",

@@ -92,16 +92,17 @@ def test_cached_form_gives_every_visitor_fresh_tokens_that_work(demo_data, page_
 
     from feedback.models import Idea
 
-    def visit():
-        visitor = Client(enforce_csrf_checks=True)
+    def visit(address):
+        # Two visitors, two addresses (the same text from one address is one idea).
+        visitor = Client(enforce_csrf_checks=True, REMOTE_ADDR=address)
         page = visitor.get("/kehittamisideat/")
         html = page.content.decode()
         csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
         token = re.search(r'name="submission_token" value="([^"]+)"', html).group(1)
         return visitor, page, csrf, token
 
-    first, first_page, csrf_1, token_1 = visit()
-    second, second_page, csrf_2, token_2 = visit()
+    first, first_page, csrf_1, token_1 = visit("198.51.100.1")
+    second, second_page, csrf_2, token_2 = visit("198.51.100.2")
     assert (first_page["X-Page-Cache"], second_page["X-Page-Cache"]) == ("miss", "hit")
     assert csrf_1 != csrf_2 and token_1 != token_2
     # Two different texts: the same text from one address within minutes counts as a resend.

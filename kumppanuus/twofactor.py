@@ -1,0 +1,130 @@
+"""Second factor for the admin (django-otp): editors, who publish and see personal data, must
+verify a TOTP code (or a one-time recovery code) after the password; contact persons may opt in
+by setting up a device. One rule decides who needs it: `needs_second_factor`."""
+
+from base64 import b32encode
+
+import django_otp
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from networks.roles import is_editor
+
+from .services import two_factor_confirm
+
+
+def needs_second_factor(user):
+    """Editors always; anyone else once they have set up a device (opt-in)."""
+    if not settings.TWO_FACTOR_REQUIRED or not user.is_authenticated or not user.is_staff:
+        return False
+    return is_editor(user) or django_otp.user_has_device(user)
+
+
+class SecondFactorMiddleware:
+    """Inside the admin, a signed-in user who needs a second factor and has not given one this
+    session is sent to give it (or to set one up); the login, logout, password and second-factor
+    pages themselves stay open."""
+
+    OPEN = ("login/", "logout/", "salasana/", "kaksivaihe/", "jsi18n/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        admin_root = reverse("admin:index")
+        path = request.path_info
+        if (
+            path.startswith(admin_root)
+            and not path[len(admin_root) :].startswith(self.OPEN)
+            and needs_second_factor(request.user)
+            and not request.user.is_verified()
+        ):
+            target = (
+                "two-factor-verify"
+                if django_otp.user_has_device(request.user)
+                else ("two-factor-setup")
+            )
+            return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+        return self.get_response(request)
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("Vahvistuskoodi"),
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        help_text=_("Kuusinumeroinen koodi todennussovelluksesta tai yksi varakoodeistasi."),
+        error_messages={"required": _("Anna vahvistuskoodi.")},
+    )
+
+
+def _next(request):
+    target = request.POST.get("next") or request.GET.get("next") or reverse("admin:index")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("admin:index")
+    return target
+
+
+def _render(request, template, **context):
+    return TemplateResponse(
+        request,
+        template,
+        {**admin.site.each_context(request), "next": _next(request), **context},
+    )
+
+
+@login_required(login_url="admin:login")
+def verify_view(request):
+    """After the password: the code from the authenticator app or a recovery code."""
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = django_otp.match_token(request.user, form.cleaned_data["token"].strip())
+        if device is not None:
+            django_otp.login(request, device)
+            if not TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
+                # Signed in with a recovery code after a reset: set the app up again.
+                return redirect(f"{reverse('two-factor-setup')}?next={_next(request)}")
+            return redirect(_next(request))
+        form.add_error("token", _("Koodi ei kelpaa. Tarkista sovelluksen koodi ja kellonaika."))
+    return _render(
+        request, "admin/twofactor/verify.html", form=form, title=_("Kaksivaiheinen tunnistus")
+    )
+
+
+@login_required(login_url="admin:login")
+def setup_view(request):
+    """Set up an authenticator app: show the secret, confirm with one code, then show the
+    recovery codes once. For editors who have none yet, and for anyone who opts in."""
+    if django_otp.user_has_device(request.user) and not request.user.is_verified():
+        return redirect(f"{reverse('two-factor-verify')}?next={_next(request)}")
+    device, _created = TOTPDevice.objects.get_or_create(
+        user=request.user, confirmed=False, defaults={"name": "sovellus"}
+    )
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"].strip()):
+            codes = two_factor_confirm(device=device)
+            django_otp.login(request, device)
+            return _render(
+                request,
+                "admin/twofactor/codes.html",
+                codes=codes,
+                title=_("Varakoodisi"),
+            )
+        form.add_error("token", _("Koodi ei kelpaa. Tarkista sovelluksen koodi ja kellonaika."))
+    return _render(
+        request,
+        "admin/twofactor/setup.html",
+        form=form,
+        secret=b32encode(device.bin_key).decode(),
+        config_url=device.config_url,
+        title=_("Ota kaksivaiheinen tunnistus käyttöön"),
+    )

@@ -1,0 +1,109 @@
+"""Editors sign in with a second factor; contact persons may opt in; recovery by command."""
+
+import io
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "kumppanuus-demo-2026"
+
+
+@pytest.fixture(autouse=True)
+def _required(settings):
+    settings.TWO_FACTOR_REQUIRED = True
+
+
+def code_for(device):
+    return f"{TOTP(device.bin_key, drift=0).token():06d}"
+
+
+def sign_in(client, username):
+    assert client.login(username=username, password=PASSWORD)
+
+
+def test_editor_password_alone_does_not_open_the_admin(demo_data, client):
+    sign_in(client, "toimittaja")
+    response = client.get("/admin/feedback/idea/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/kaksivaihe/?next=/admin/feedback/idea/")
+    page = client.get(response["Location"]).content.decode()
+    assert "Kaksivaiheinen tunnistus" in page and 'id="site-name"' in page
+
+
+def test_editor_with_the_apps_code_gets_in(demo_data, client):
+    sign_in(client, "toimittaja")
+    wrong = client.post("/admin/kaksivaihe/", {"token": "000000", "next": "/admin/"})
+    assert "Koodi ei kelpaa" in wrong.content.decode()
+    device = TOTPDevice.objects.get(user__username="toimittaja")
+    assert device.throttling_failure_count == 1  # wrong codes slow the next tries down
+    device.throttle_reset()  # instead of waiting out the delay
+    response = client.post("/admin/kaksivaihe/", {"token": code_for(device), "next": "/admin/"})
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert client.get("/admin/feedback/idea/").status_code == 200
+
+
+def test_next_cannot_leave_the_site(demo_data, client):
+    sign_in(client, "toimittaja")
+    device = TOTPDevice.objects.get(user__username="toimittaja")
+    response = client.post(
+        "/admin/kaksivaihe/", {"token": code_for(device), "next": "https://evil.example/"}
+    )
+    assert response["Location"] == "/admin/"
+
+
+def test_contact_person_is_not_asked_until_they_opt_in(demo_data, client):
+    sign_in(client, "yhteyshenkilo")
+    assert client.get("/admin/").status_code == 200
+    page = client.get("/admin/kaksivaihe/kayttoonotto/").content.decode()
+    secret = re.search(r'class="otp-secret">([A-Z2-7]+)<', page).group(1)
+    device = TOTPDevice.objects.get(user__username="yhteyshenkilo", confirmed=False)
+    codes = client.post("/admin/kaksivaihe/kayttoonotto/", {"token": code_for(device)})
+    assert secret and "Varakoodisi" in codes.content.decode()
+    recovery = re.findall(r"<li><code>(\w+)</code></li>", codes.content.decode())
+    assert len(recovery) == 10
+    client.logout()
+    sign_in(client, "yhteyshenkilo")
+    assert client.get("/admin/").status_code == 302  # now they are asked
+    ok = client.post("/admin/kaksivaihe/", {"token": recovery[0], "next": "/admin/"})
+    assert ok["Location"] == "/admin/"
+    client.logout()
+    sign_in(client, "yhteyshenkilo")
+    again = client.post("/admin/kaksivaihe/", {"token": recovery[0], "next": "/admin/"})
+    assert "Koodi ei kelpaa" in again.content.decode()  # a recovery code works once
+
+
+def test_editor_without_a_device_is_sent_to_set_one_up(db, client):
+    from django.contrib.auth.models import Group
+
+    from kumppanuus.roles import roles_setup
+
+    editors, _contacts = roles_setup()
+    user = get_user_model().objects.create_user("uusi", password=PASSWORD, is_staff=True)
+    user.groups.add(editors)
+    sign_in(client, "uusi")
+    response = client.get("/admin/")
+    assert response["Location"].startswith("/admin/kaksivaihe/kayttoonotto/")
+    assert Group.objects.filter(name="Toimitus").exists()
+
+
+def test_reset_command_recovers_a_locked_out_editor(demo_data, client):
+    out = io.StringIO()
+    call_command("reset_two_factor", "toimittaja", stdout=out)
+    codes = re.findall(r"^  (\w+)$", out.getvalue(), re.MULTILINE)
+    assert len(codes) == 10
+    assert not TOTPDevice.objects.filter(user__username="toimittaja").exists()
+    sign_in(client, "toimittaja")
+    response = client.post("/admin/kaksivaihe/", {"token": codes[0], "next": "/admin/"})
+    assert response["Location"].startswith("/admin/kaksivaihe/kayttoonotto/")
+
+
+def test_login_and_password_pages_stay_open(demo_data, client):
+    assert client.get("/admin/login/").status_code == 200
+    sign_in(client, "toimittaja")
+    assert client.get("/admin/salasana/").status_code == 200
