@@ -192,15 +192,12 @@ class SurveyAdmin(admin.ModelAdmin):
         if not self.has_change_permission(request):
             raise PermissionDenied
         survey = get_object_or_404(Survey, pk=survey_id)
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = (
-            f'attachment; filename="barometri-{survey.year}-pohja.csv"'
-        )
         columns = import_columns(survey)
-        writer = csv.writer(response)
-        writer.writerow([name for name, _text in columns])
-        writer.writerow([example for _name, example in import_template_examples(survey, columns)])
-        return response
+        return csv_response(
+            f"barometri-{survey.year}-pohja.csv",
+            [name for name, _text in columns],
+            [[example for _name, example in import_template_examples(survey, columns)]],
+        )
 
     def _each(self, request, queryset, service, done_message):
         for survey in queryset:
