@@ -51,6 +51,7 @@ CUSTOM_ARGS = {
     },
     "barometer.survey": {
         "import": {"any": lambda t: {"survey_id": t["any"].pk}},
+        "import_template": {"any": lambda t: {"survey_id": t["any"].pk}},
     },
 }
 
@@ -143,6 +144,7 @@ EXPECTED = {
         "barometer.survey",
         extra={
             "import": EDITORS,
+            "import_template": EDITORS,  # a download: a POST reads it too, writes nothing
             **{
                 f"action:{name}": EDITORS
                 for name in [
