@@ -9,6 +9,8 @@ import direction, and no copy of the rule can drift.
 - Formula injection: a text cell starting with `=`, `+`, `-`, `@`, tab or carriage return is
   prefixed with an apostrophe, so a spreadsheet shows it as text and never runs it (OWASP's
   CSV injection advice). Numbers stay numbers.
+- Every text cell is quoted, so a cell holding the other dialect's separator (`x;=cmd…` in
+  the comma file opened by a semicolon Excel) is never split into a cell that starts a formula.
 - Complete or nothing: the whole body is built before the response is returned, so a lost
   database answers the 503 page instead of a 200 cut off mid-file.
 - Two dialects: the standard one (UTF-8, comma, dot decimals) and one for Excel with Finnish
@@ -38,7 +40,7 @@ def _excel_cell(value):
 
 def csv_text(header, rows, *, excel=False):
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";" if excel else ",")
+    writer = csv.writer(buffer, delimiter=";" if excel else ",", quoting=csv.QUOTE_NONNUMERIC)
     for row in [header, *rows]:
         cells = (safe_cell(value) for value in row)
         writer.writerow([_excel_cell(value) for value in cells] if excel else cells)

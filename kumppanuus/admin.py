@@ -46,6 +46,19 @@ class AnnualReviewAdmin(RuledHistoryAdmin, TranslationAdmin):
             return [*fields, "assessment_round", "survey"]
         return fields
 
+    def has_delete_permission(self, request, obj=None):
+        """What the public saw stays until an editor deliberately unpublishes it."""
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        if queryset.filter(state=AnnualReview.State.PUBLISHED).exists():
+            raise PermissionDenied(
+                _("Julkaistua vuosikatsausta ei voi poistaa. Peru ensin sen julkaisu.")
+            )
+        super().delete_queryset(request, queryset)
+
     def save_model(self, request, obj, form, change):
         """Only the publish services publish: the change form and the history revert form
         (which saves an old version) keep the publication, its stored figures and, while

@@ -184,7 +184,14 @@ def query_parameters(request):
 
 
 def canonical_query(request, names):
-    return urlencode([(name, request.GET[name]) for name in names if name in request.GET])
+    """The parameters the page reads, in a fixed order, their values without padding (a view
+    reads " 2019" as 2019: one entry, not one per number of spaces)."""
+    return urlencode([(name, request.GET[name].strip()) for name in names if name in request.GET])
+
+
+def _is_canonical(request, names, query):
+    own = [(name, request.GET[name]) for name in names if name in request.GET]
+    return not set(request.GET) - set(names) and urlencode(own) == query
 
 
 def _page_key(request, version, query):
@@ -216,9 +223,26 @@ def _cacheable_request(request):
     return (
         settings.PAGE_CACHE_SECONDS > 0
         and request.method in ("GET", "HEAD")
-        and not set(request.COOKIES) - {settings.CSRF_COOKIE_NAME}
         and not request.path.startswith("/" + settings.ADMIN_URL)
+        and not _visitor_has_own_state(request)
     )
+
+
+def _visitor_has_own_state(request):
+    """A page made for this visitor: a live session (logged in), a flash message, or the
+    signed "answered" cookie. Other cookies (analytics, consent, made-up or expired ones) change
+    nothing on a page, so they neither bypass the cache nor can be used to."""
+    from django.contrib.messages.storage.cookie import CookieStorage
+
+    from barometer.views import ANSWERED_COOKIE, ANSWERED_SALT
+
+    cookies = request.COOKIES
+    if settings.SESSION_COOKIE_NAME in cookies and request.session.keys():
+        return True
+    messages = cookies.get(CookieStorage.cookie_name)
+    if messages and CookieStorage(request)._decode(messages) is not None:
+        return True
+    return bool(request.get_signed_cookie(ANSWERED_COOKIE, default="", salt=ANSWERED_SALT))
 
 
 def _cacheable_response(response):
@@ -256,7 +280,7 @@ class PageCacheMiddleware:
             return self.get_response(request)
         names = query_parameters(request)
         query = canonical_query(request, names)
-        if set(request.GET) - set(names):  # parameters the page does not read
+        if not _is_canonical(request, names, query):  # unread parameters, padded values
             return HttpResponseRedirect(request.path + (f"?{query}" if query else ""))
         key = _page_key(request, version, query)
         cached = cache.get(key)

@@ -23,18 +23,26 @@ def client_ip(request):
     With TRUSTED_PROXY_COUNT = 0 the socket address; with N > 0 the Nth X-Forwarded-For
     entry from the right (each trusted proxy appends the address it saw). A missing, short
     or malformed header falls back to the socket address: a client cannot choose its own.
+    An IPv4 client seen on a dual-stack socket (::ffff:a.b.c.d) is its IPv4 address, so that
+    IPv6 masking of rate limits never puts every IPv4 client in one bucket.
     """
-    remote = request.META.get("REMOTE_ADDR") or "0.0.0.0"
+    remote = _plain_address(request.META.get("REMOTE_ADDR")) or "0.0.0.0"
     proxies = settings.TRUSTED_PROXY_COUNT
     if proxies <= 0:
         return remote
     entries = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
     if len(entries) < proxies:
         return remote
+    return _plain_address(entries[-proxies].strip()) or remote
+
+
+def _plain_address(text):
+    """The address in its canonical form (IPv4-mapped IPv6 as IPv4), or None if not one."""
     try:
-        return str(ipaddress.ip_address(entries[-proxies].strip()))
+        address = ipaddress.ip_address(text or "")
     except ValueError:
-        return remote
+        return None
+    return str(getattr(address, "ipv4_mapped", None) or address)
 
 
 class RequestLogMiddleware:
