@@ -27,6 +27,7 @@ TARGETS = {
         "not_forwarded": {"forwarded_to__isnull": True},
     },
     "auth.user": {"contact_a": {"username": "yhteyshenkilo"}},
+    "kumppanuus.annualreview": {"published": {"year": 2020}, "draft": {"year": 2021}},
     "networks.event": {
         "A": {"network__slug": "matkailu"},
         "B": {"network__slug": "kulttuuri"},
@@ -164,8 +165,12 @@ EXPECTED = {
         add=NOBODY,
         change=row(editor=READ, superuser=READ),
     ),
+    # A published review is deleted only after an editor unpublishes it (what the public saw).
     **model(
         "kumppanuus.annualreview",
+        delete=row(
+            editor={"published": DENY, "*": ALLOW}, superuser={"published": DENY, "*": ALLOW}
+        ),
         extra={
             "simple_history": EDITORS,
             "action:publish": EDITORS,
