@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from csvutil import csv_response
 from networks.models import Network
+from networks.roles import is_editor
 
 from . import services
 from .models import Idea
@@ -48,7 +49,7 @@ class IdeaAdmin(admin.ModelAdmin):
     actions = ["forward_to_network", "export_csv"]
 
     def is_editor(self, request):
-        return request.user.has_perm("feedback.delete_idea")
+        return is_editor(request.user)
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
