@@ -111,3 +111,20 @@ def test_demo_load_is_idempotent(demo_data):
         Event.objects.count(),
         get_user_model().objects.count(),
     ) == counts
+
+
+@pytest.mark.django_db
+def test_demo_texts_are_finnish_whatever_language_the_last_request_used(client):
+    """The test client, like a worker thread, keeps the language of the last request it served;
+    the demo loader must still write its Finnish texts into the Finnish fields."""
+    import io
+
+    from django.core.management import call_command
+
+    from barometer.models import Statement
+
+    assert client.get("/en/").status_code == 200
+    call_command("load_demo", stdout=io.StringIO())
+    assert Statement.objects.exclude(text_fi="").count() == Statement.objects.count() > 0
+    page = client.get("/barometri/2020/").content.decode()
+    assert Statement.objects.get(key="visio").text_fi in page

@@ -2,8 +2,10 @@ from importlib import import_module
 from importlib.util import find_spec
 
 from django.apps import apps
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import translation
 
 from kumppanuus.cache import invalidate_pages
 
@@ -14,16 +16,22 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
+        # Translated fields are written in the active language: the demo texts are Finnish
+        # whatever language the calling thread last served.
+        with translation.override(settings.LANGUAGE_CODE):
+            self.load_all()
+        invalidate_pages()  # the loaders' bulk writes send no save signals
+        self.stdout.write(self.style.SUCCESS("Esittelyaineisto ladattu. Tietokannassa nyt:"))
+        for line in demo_summary():
+            self.stdout.write(f"  {line}")
+
+    def load_all(self):
         for app_config in apps.get_app_configs():
             module_name = f"{app_config.name}.demo"
             if find_spec(module_name) is None:
                 continue
             with transaction.atomic():
                 import_module(module_name).load(stdout=self.stdout)
-        invalidate_pages()  # the loaders' bulk writes send no save signals
-        self.stdout.write(self.style.SUCCESS("Esittelyaineisto ladattu. Tietokannassa nyt:"))
-        for line in demo_summary():
-            self.stdout.write(f"  {line}")
 
 
 # What the summary counts, by model; the figures are read from the database after loading.
