@@ -28,6 +28,17 @@ class HighlightInline(admin.TabularInline):
     fields = ["order", "category", "title", "description", "network", "link"]
     autocomplete_fields = ["network"]
 
+    # A published review shows its highlights as stored at publishing: they are edited by
+    # unpublishing first, like the round, the survey and the contacts.
+    def has_add_permission(self, request, obj=None):
+        return not (obj and obj.is_published) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not (obj and obj.is_published) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not (obj and obj.is_published) and super().has_delete_permission(request, obj)
+
 
 @admin.register(AnnualReview)
 class AnnualReviewAdmin(RuledHistoryAdmin, TranslationAdmin):
@@ -43,7 +54,7 @@ class AnnualReviewAdmin(RuledHistoryAdmin, TranslationAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
         if obj is not None and obj.is_published:  # its figures are stored: keep them its own
-            return [*fields, "assessment_round", "survey"]
+            return [*fields, "assessment_round", "survey", "contacts"]
         return fields
 
     def has_delete_permission(self, request, obj=None):

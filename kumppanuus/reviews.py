@@ -1,17 +1,21 @@
-"""The figures block of an annual review.
+"""What an annual review draws from the rest of the portal.
 
 A draft shows live figures from its round and survey (the stored ones of a closed round or
-survey, else computed). Publishing stores what the block shows, in every language, with the
-review (and so in its history); a published review renders only those stored figures, so
-nothing done to the data afterwards changes what it says.
+survey, else computed), the year's events, its highlights with their networks and its contact
+persons. Publishing stores all of that as the page shows it, in every language, with the
+review (and so in its history); a published review renders only the stored copy, so nothing
+done to the data afterwards (a network renamed, an event edited, a phone number changed)
+changes what it says. Its own text (title, lead, sections) is the editors' to edit.
 """
 
 import json
 from dataclasses import asdict, dataclass, field
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db.models import Count
 from django.utils import translation
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from barometer.results import trends
@@ -19,6 +23,8 @@ from barometer.selectors import survey_results_for
 from networks.models import Event, Network
 from programme.progress import chart_rows, figures_sentence
 from programme.selectors import round_figures_for
+
+from .models import Highlight
 
 
 @dataclass
@@ -32,7 +38,11 @@ class ReviewFigures:
     barometer_trend: list = field(default_factory=list)  # [(year, share, answers)]
     network_counts: dict = field(default_factory=dict)
     network_names: list = field(default_factory=list)
+    # Plain data as the page shows it (see the *_snapshot functions), turned back into
+    # objects the templates read by `thaw`.
     events: list = field(default_factory=list)
+    highlight_groups: list = field(default_factory=list)  # [[category label, [highlight]]]
+    contacts: list = field(default_factory=list)
 
     @property
     def programme(self):
@@ -57,7 +67,12 @@ def review_figures(review):
         figures.barometer_trend = [tuple(point) for point in figures.barometer_trend]
     else:
         figures = live_review_figures(review)
-    figures.events = list(Event.objects.with_network().in_year(review.year).order_by("start"))
+    figures.events = [thaw(event) for event in figures.events]
+    figures.highlight_groups = [
+        (label, [thaw(highlight) for highlight in highlights])
+        for label, highlights in figures.highlight_groups
+    ]
+    figures.contacts = [thaw(contact) for contact in figures.contacts]
     return figures
 
 
@@ -85,7 +100,76 @@ def live_review_figures(review):
         Network.objects.active().order_by().values_list("kind").annotate(n=Count("pk"))
     )
     figures.network_names = [network.name for network in networks]
+    events = Event.objects.with_network().in_year(review.year).order_by("start", "pk")
+    figures.events = [event_snapshot(event) for event in events]
+    figures.highlight_groups = highlight_groups(review)
+    figures.contacts = [contact_snapshot(person) for person in review.contacts.all()]
     return figures
+
+
+def network_snapshot(network):
+    """A network as a link shows it, with its name in this language if it has one (the
+    templates' fallback_lang reads `name_<language>`)."""
+    if network is None:
+        return None
+    language = translation.get_language()
+    return {
+        "name": network.name,
+        f"name_{language}": getattr(network, f"name_{language}", ""),
+        "url": network.get_absolute_url(),
+    }
+
+
+def event_snapshot(event):
+    return {
+        "title": event.title,
+        "description": event.description,
+        "place": event.place,
+        "location_label": str(event.location_label),
+        "start": event.start.isoformat(),
+        "end": event.end.isoformat(),
+        "url": event.get_absolute_url(),
+        "network": network_snapshot(event.network),
+    }
+
+
+def highlight_groups(review):
+    labels = dict(Highlight.Category.choices)
+    groups = {}
+    for highlight in review.highlights.select_related("network"):
+        groups.setdefault(highlight.category, []).append(
+            {
+                "title": highlight.title,
+                "description": highlight.description,
+                "link": highlight.link,
+                "network": network_snapshot(highlight.network),
+            }
+        )
+    return [[str(labels[category]), groups[category]] for category in labels if category in groups]
+
+
+def contact_snapshot(person):
+    return {
+        "name": person.name,
+        "title": person.title,
+        "organisation": person.get_organisation_display(),
+        "phone": person.phone,
+        "email": person.email,
+    }
+
+
+def thaw(data):
+    """A stored event, highlight or contact as an object the templates read like the model:
+    `get_absolute_url`, aware datetimes, a network with its own URL."""
+    values = dict(data)
+    if values.get("url"):
+        values["get_absolute_url"] = values["url"]
+    for moment in ("start", "end"):
+        if moment in values:
+            values[moment] = parse_datetime(values[moment])
+    if "network" in values:
+        values["network"] = values["network"] and thaw(values["network"])
+    return SimpleNamespace(**values)
 
 
 def review_figures_snapshot(review):
@@ -93,9 +177,7 @@ def review_figures_snapshot(review):
     snapshot = {}
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
-            data = asdict(live_review_figures(review))
-        del data["events"]
-        snapshot[code] = data
+            snapshot[code] = asdict(live_review_figures(review))
     return json.loads(json.dumps(snapshot))  # exactly what the JSON field gives back
 
 

@@ -45,6 +45,8 @@ def review_publish(*, review, user=None):
     _ensure_editor(user)
     with transaction.atomic():
         review = AnnualReview.objects.select_for_update().get(pk=review.pk)
+        if review.is_published and review.figures:
+            return review  # publishing again leaves what the public saw as it is
         if problems := review_publish_problems(review):
             raise ValidationError(problems)
         review.figures = review_figures_snapshot(review)
@@ -54,6 +56,25 @@ def review_publish(*, review, user=None):
         review.save(update_fields=["state", "published_at", "figures"])
         _sync_freeze(review)
     return review
+
+
+def review_snapshot_complete(*, review):
+    """Add to a published review's stored copy the parts that an older version of the portal
+    did not store (events, highlights, contacts), keeping every part it did store. Returns
+    whether anything was added."""
+    with transaction.atomic():
+        review = AnnualReview.objects.select_for_update().get(pk=review.pk)
+        if not (review.is_published and review.figures):
+            return False
+        added = False
+        for code, parts in review_figures_snapshot(review).items():
+            stored = review.figures.setdefault(code, {})
+            for key, value in parts.items():
+                if key not in stored:
+                    stored[key], added = value, True
+        if added:
+            review.save(update_fields=["figures"])
+    return added
 
 
 def review_unpublish(*, review, user=None):

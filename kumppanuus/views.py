@@ -20,7 +20,7 @@ from networks.models import Network
 
 from . import middleware, search, selectors
 from .cache_backends import CACHE_ERRORS
-from .models import AnnualReview, Highlight
+from .models import AnnualReview
 from .reviews import network_count_text, review_figures
 
 logger = logging.getLogger(__name__)
@@ -134,20 +134,10 @@ class ReviewDetailView(DetailView):
             programme_url=reverse("programme:overview") + f"?vuosi={figures.programme_year}",
             network_count_text=network_count_text(figures.network_counts),
             sections=review.sections.all(),
-            highlight_groups=_group_highlights(review.highlights.select_related("network")),
-            contacts=review.contacts.all(),
             programme_chart_title=_("Toimenpiteet tilan mukaan %(year)s") % {"year": review.year},
             trend_title=_("Samaa mieltä olleiden osuus vuosittain"),
         )
         return context
-
-
-def _group_highlights(highlights):
-    labels = dict(Highlight.Category.choices)
-    groups = {}
-    for highlight in highlights:
-        groups.setdefault(highlight.category, []).append(highlight)
-    return [(labels[category], groups[category]) for category in labels if category in groups]
 
 
 FAVICON = settings.BASE_DIR / "static" / "img" / "favicon.ico"

@@ -215,3 +215,69 @@ def test_store_figures_command_freezes_reviews_published_before_the_upgrade(demo
     assert Survey.objects.get(year=2020).frozen_by_review
     assert AssessmentRound.objects.get(year=2019).figures
     call_command("store_figures", stdout=io.StringIO())  # idempotent
+
+
+def test_store_figures_completes_a_copy_stored_before_events_and_contacts_were(demo_data, client):
+    """A review published by an older version stored only the figures: the command adds the
+    events, highlights and contacts and keeps the figures it stored, even if they now differ."""
+    review = AnnualReview.objects.get(year=2020)
+    page = content(client)
+    old = {
+        code: {
+            key: value
+            for key, value in parts.items()
+            if key not in ("events", "highlight_groups", "contacts")
+        }
+        for code, parts in review.figures.items()
+    }
+    sentence = old["fi"]["programme_sentence"]
+    old["fi"]["programme_sentence"] = "Tallennettu lause."
+    AnnualReview.objects.filter(pk=review.pk).update(figures=old)
+    call_command("store_figures", stdout=io.StringIO())
+    review.refresh_from_db()
+    assert review.figures["fi"]["programme_sentence"] == "Tallennettu lause."
+    assert review.figures["fi"]["events"] and review.figures["sv"]["contacts"]
+    assert sentence in page
+    assert content(client) == page.replace(sentence, "Tallennettu lause.")
+
+
+def test_publishing_again_keeps_what_the_public_saw(client, published):
+    review = AnnualReview.objects.get(year=2020)
+    Network.objects.filter(pk=Network.objects.first().pk).update(name="Uusi nimi")
+    services.review_publish(review=review, user=user("toimittaja"))
+    editor_client(client).post(
+        "/admin/kumppanuus/annualreview/",
+        {"action": "publish", "_selected_action": [review.pk], "confirm": "yes"},
+    )
+    client.logout()
+    assert content(client) == published
+
+
+def test_highlights_and_contacts_of_a_published_review_are_not_editable(client, published):
+    """They are part of what the public saw: the change form shows them read-only, and a
+    forged POST adding a highlight or dropping the contacts changes nothing."""
+    from tests.conftest import admin_form_data
+
+    review = AnnualReview.objects.get(year=2020)
+    contacts = sorted(review.contacts.values_list("pk", flat=True))
+    highlights = review.highlights.count()
+    editor = editor_client(client)
+    url = f"/admin/kumppanuus/annualreview/{review.pk}/change/"
+    form = editor.get(url)
+    assert 'name="contacts"' not in form.content.decode()
+    data = admin_form_data(
+        form,
+        contacts=[],
+        **{
+            "highlights-TOTAL_FORMS": "1",
+            "highlights-INITIAL_FORMS": "0",
+            "highlights-0-order": "1",
+            "highlights-0-category": "hanke",
+            "highlights-0-title": "Väärennetty nosto",
+        },
+    )
+    editor.post(url, data)
+    assert sorted(review.contacts.values_list("pk", flat=True)) == contacts
+    assert review.highlights.count() == highlights
+    client.logout()
+    assert content(client) == published

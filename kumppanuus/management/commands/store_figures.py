@@ -11,7 +11,8 @@ from programme.services import round_figures_store
 class Command(BaseCommand):
     help = (
         "Tallentaa suljettujen kierrosten ja kyselyjen luvut sekä julkaistujen vuosikatsausten "
-        "luvut, joilta ne puuttuvat (kerran päivityksen jälkeen). Idempotentti."
+        "luvut, joilta ne puuttuvat, ja täydentää julkaistujen katsausten tallennetut kopiot "
+        "(kerran päivityksen jälkeen). Idempotentti."
     )
 
     def handle(self, *args, **options):
@@ -25,3 +26,6 @@ class Command(BaseCommand):
         for review in AnnualReview.objects.published().filter(figures__isnull=True):
             services.review_publish(review=review)  # stores its figures, freezes its inputs
             self.stdout.write(f"{review}: luvut tallennettu ja lähtötiedot jäädytetty")
+        for review in AnnualReview.objects.published().filter(figures__isnull=False):
+            if services.review_snapshot_complete(review=review):
+                self.stdout.write(f"{review}: tallennettuun kopioon lisätty puuttuvat osat")
