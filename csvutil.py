@@ -9,8 +9,10 @@ import direction, and no copy of the rule can drift.
 - Formula injection: a text cell starting with `=`, `+`, `-`, `@`, tab or carriage return is
   prefixed with an apostrophe, so a spreadsheet shows it as text and never runs it (OWASP's
   CSV injection advice). Numbers stay numbers.
-- Every text cell is quoted, so a cell holding the other dialect's separator (`x;=cmd…` in
-  the comma file opened by a semicolon Excel) is never split into a cell that starts a formula.
+- Every text cell is quoted, and inside a text cell a would-be formula right after either
+  dialect's separator gets the same apostrophe: a spreadsheet that reads the comma file with
+  semicolons (or the other way round) ignores the quotes of a cell it has already split, so
+  `x;=cmd…` would otherwise become a cell `=cmd…`.
 - Complete or nothing: the whole body is built before the response is returned, so a lost
   database answers the 503 page instead of a 200 cut off mid-file.
 - Two dialects: the standard one (UTF-8, comma, dot decimals) and one for Excel with Finnish
@@ -19,17 +21,22 @@ import direction, and no copy of the rule can drift.
 
 import csv
 import io
+import re
 
 from django.http import HttpResponse
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A separator of either dialect (and any quotes after it) followed by a formula start.
+FORMULA_AFTER_SEPARATOR = re.compile(r'([,;]"*)(?=[=+\-@\t\r])')
 
 
 def safe_cell(value):
-    """The value as a spreadsheet should see it: a would-be formula becomes text."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    """The value as a spreadsheet should see it, whichever separator it splits on: a would-be
+    formula, at the start or where the other dialect would cut the cell, becomes text."""
+    if not isinstance(value, str):
+        return value
+    value = FORMULA_AFTER_SEPARATOR.sub(r"\1'", value)
+    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def _excel_cell(value):

@@ -21,10 +21,6 @@ IDEAS = "/admin/feedback/idea/"
 
 # Known holes, left open (issue 11's closing note): strict, so a fix turns them into failures
 # that say "remove the mark".
-SPLIT_BY_OTHER_SEPARATOR = pytest.mark.xfail(
-    strict=True,
-    reason="a cell with the other dialect's separator then a formula splits in the wrong locale",
-)
 
 
 def page(client, url=REVIEW):
@@ -605,11 +601,10 @@ def cells(response, delimiter):
 LIVE = ("=", "+", "-", "@", "\t", "\r")
 
 
-@SPLIT_BY_OTHER_SEPARATOR
 def test_open_data_excel_variant_read_with_the_other_delimiter(client, demo_data):
-    """A note 'x;=cmd|..' is not quoted in the ,-file (it has no comma), so Finnish Excel, whose
-    list separator is ';', splits it and '=cmd|..' becomes a live cell (and 'x,=..' likewise
-    in the ;-file opened with a comma locale)."""
+    """Finnish Excel, whose list separator is ';', splits the ,-file on ';' and ignores the
+    quotes of a cell it has cut: a note 'x;=cmd|..' must not become a live cell '=cmd|..'
+    (nor 'x,=..' in the ;-file opened with a comma locale)."""
     rows = list(MeasureStatus.objects.public().order_by("pk")[:2])
     MeasureStatus.objects.filter(pk=rows[0].pk).update(note="x,=cmd|' /C calc'!A0 evil")
     MeasureStatus.objects.filter(pk=rows[1].pk).update(note="x;=cmd|' /C calc'!A0 evil")
