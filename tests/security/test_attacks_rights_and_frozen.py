@@ -104,7 +104,7 @@ def test_editor_renames_a_measure_and_level(as_role, client, frozen):
 
 
 def test_editor_renames_a_network_through_its_admin_form(as_role, client, frozen):
-    """The review's highlights name their network: renaming it must not rewrite the published page."""
+    """The review's highlights name their network: renaming it must not rewrite the page."""
     from tests.conftest import admin_form_data
 
     network = (
