@@ -242,3 +242,44 @@ def test_admin_result_message_is_singular_or_plural(client, demo_data, survey):
     )
     page = client.post(url, {"file": again}, follow=True).content.decode()
     assert "Tuotu 1 vastaus. 2 oli jo tuotu aiemmin." in page
+
+
+def foreign_keys():
+    """The answer and respondent tables' foreign keys as the database has them."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        return {
+            (table, name, tuple(c["columns"]), c["foreign_key"])
+            for table in (Answer._meta.db_table, Response._meta.db_table)
+            for name, c in connection.introspection.get_constraints(cursor, table).items()
+            if c["foreign_key"]
+        }
+
+
+def test_import_leaves_the_foreign_keys_as_they_were_and_they_still_hold(survey):
+    """PostgreSQL's import sets the keys aside while it writes: they come back, checked."""
+    from django.db import IntegrityError, connection, transaction
+
+    keys = foreign_keys()
+    assert len(keys) >= 3  # answer → respondent, answer → question, respondent → survey
+    survey_import_csv(survey=survey, data=(HEADER + "a1,2020-11-24 16:22,kunta,5,4,\n").encode())
+    assert foreign_keys() == keys
+    question = survey.questions.first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Answer.objects.create(response_id=10**9, question=question, value=3)
+        connection.check_constraints()  # SQLite and PostgreSQL alike: the deferred check now
+
+
+def test_import_failing_mid_write_keeps_the_keys_and_writes_nothing(survey):
+    def fail(done, total):
+        raise RuntimeError("levy täynnä")
+
+    keys, before = foreign_keys(), stored(survey)
+    with pytest.raises(RuntimeError):
+        survey_import_csv(
+            survey=survey,
+            data=(HEADER + "a1,2020-11-24 16:22,kunta,5,4,\n").encode(),
+            progress=fail,
+        )
+    assert foreign_keys() == keys and stored(survey) == before
