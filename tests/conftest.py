@@ -5,6 +5,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection
@@ -55,6 +56,17 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"{len(_unexpected_skips)} skipped tests {verdict}:")
         for line in _unexpected_skips:
             terminalreporter.write_line(f"  {line}")
+
+
+@pytest.fixture(autouse=True)
+def _finnish_to_start_with():
+    """Each test starts in Finnish: the test client leaves the thread in the language of the
+    last page it fetched, and the next test must not inherit it."""
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
