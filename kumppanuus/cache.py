@@ -47,7 +47,7 @@ PUBLIC_SUBMISSION_TABLES = {"feedback_idea", "barometer_response", "barometer_an
 CACHE_QUERY_PARAMETERS = {
     "programme:overview": ("vuosi",),
     "programme:matrix": MATRIX_PARAMETERS,
-    "programme:measure-detail": ("ohjelma",),
+    "programme:measure-detail": ("ohjelma", "vuosi"),
     "networks:event-list": ("verkosto", "page"),
     "networks:event-archive": ("verkosto", "page"),
     "search": ("q", "tyyppi", "page"),

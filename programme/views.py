@@ -127,27 +127,31 @@ class MeasureDetailView(DetailView):
         )
 
     def get_context_data(self, **kwargs):
+        """The yearly headline of every published year, and the networks' assessments of one
+        year (`?vuosi=`, default the latest): the page grows with the networks, not the years."""
         context = super().get_context_data(**kwargs)
         measure = self.object
         levels = {level.rank: level for level in measure.programme.levels.all()}
-        statuses = (
+        history = headline_history(measure)
+        years = [year for year, _rank in history]
+        year = self._year(years)
+        context["headline_history"] = [(year, levels.get(rank)) for year, rank in history]
+        context["years"], context["year"] = years, year
+        context["statuses"] = (
             MeasureStatus.objects.public()
-            .filter(measure=measure)
-            .select_related("network", "level", "round")
-            .order_by("-round__year", "network__order", "network__name")
+            .filter(measure=measure, round__year=year)
+            .select_related("network", "level")
+            .order_by("network__order", "network__name")
         )
-        context["statuses_by_year"] = _group_by_year(statuses)
-        context["headline_history"] = [
-            (year, levels.get(rank)) for year, rank in headline_history(measure)
-        ]
         return context
 
-
-def _group_by_year(statuses):
-    groups = {}
-    for status in statuses:
-        groups.setdefault(status.round.year, []).append(status)
-    return list(groups.items())
+    def _year(self, years):
+        asked = self.request.GET.get("vuosi", "").strip()
+        if not asked:
+            return years[-1] if years else None
+        if asked in (str(year) for year in years):
+            return int(asked)
+        raise Http404(_("Vuodelta ei ole julkaistua arviota."))
 
 
 OPEN_DATA_FIELDS = [

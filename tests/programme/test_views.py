@@ -41,6 +41,7 @@ def test_open_round_figures_are_not_public_anywhere(client, demo_data):
         "/ohjelma/",
         "/ohjelma/matriisi/",
         f"/ohjelma/toimenpiteet/{status.measure.code}/",
+        f"/ohjelma/toimenpiteet/{status.measure.code}/?vuosi=2021",
         f"/verkostot/{status.network.slug}/",
         "/avoin-data/toimenpiteiden-tilat.csv",
     ]:
@@ -123,10 +124,16 @@ def test_matrix_bad_page_is_404_not_500(client, demo_data):
 
 
 def test_measure_page_lists_networks_statuses_and_history(client, demo_data):
+    """Every published year's headline; the networks' assessments one year at a time."""
     page = client.get("/ohjelma/toimenpiteet/1/").content.decode()
     assert "Ympäristöverkosto" in page
-    assert "Verkostojen arviot 2020" in page and "Verkostojen arviot 2019" in page
     assert "Tila vuosittain" in page
+    assert "Verkostojen arviot 2020" in page and "Verkostojen arviot 2019" not in page
+    assert 'href="?vuosi=2019"' in page and 'href="?vuosi=2020" aria-current="page"' in page
+    earlier = client.get("/ohjelma/toimenpiteet/1/?vuosi=2019").content.decode()
+    assert "Verkostojen arviot 2019" in earlier and "Verkostojen arviot 2020" not in earlier
+    for year in ("2021", "1999", "x"):  # 2021 is still open: not public
+        assert client.get(f"/ohjelma/toimenpiteet/1/?vuosi={year}").status_code == 404
 
 
 def test_unknown_measure_is_404(client, demo_data):

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 PARAMETERS = {
     "/ohjelma/": ["vuosi"],
     "/ohjelma/matriisi/": ["vuosi", "painopiste", "verkosto", "page"],
-    "/ohjelma/toimenpiteet/14/": ["ohjelma"],
+    "/ohjelma/toimenpiteet/14/": ["ohjelma", "vuosi"],
     "/tapahtumat/": ["verkosto", "page"],
     "/haku/": ["q", "tyyppi", "page"],
     "/barometri/": ["vuosi"],
