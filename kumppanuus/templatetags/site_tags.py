@@ -1,9 +1,11 @@
 from django import template
 from django.conf import settings
-from django.urls import translate_url
+from django.template.loader import render_to_string
+from django.urls import reverse, translate_url
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_info
+from django.utils.translation import gettext as _
 
 from kumppanuus import charts
 from kumppanuus.markdown import render_markdown
@@ -87,6 +89,41 @@ def likert_legend(distribution):
 @register.simple_tag
 def trend_sentence(points):
     return charts.trend_sentence(points)
+
+
+# Rendered once per process and language: templates and translations change only with a
+# release, which starts new processes.
+_language_fragments = {}
+_site_navs = {}
+
+
+@register.simple_tag
+def language_fragment(template_name):
+    """A fragment that depends on the language alone (the footer, the search form): rendered
+    once per process and language. It is given no context, so nothing of a request or a
+    visitor can be rendered into it and shown to another."""
+    key = (template_name, get_language())
+    if key not in _language_fragments:
+        _language_fragments[key] = mark_safe(render_to_string(template_name))
+    return _language_fragments[key]
+
+
+@register.simple_tag
+def site_nav():
+    """The main menu as (URL, label) pairs in the current language."""
+    language = get_language()
+    if language not in _site_navs:
+        _site_navs[language] = [
+            (reverse(name), label)
+            for name, label in (
+                ("networks:network-list", _("Verkostot")),
+                ("networks:event-list", _("Tapahtumat")),
+                ("programme:overview", _("Maakuntaohjelma")),
+                ("barometer:index", _("Barometri")),
+                ("review-list", _("Vuosikatsaukset")),
+            )
+        ]
+    return _site_navs[language]
 
 
 @register.simple_tag(takes_context=True)

@@ -133,3 +133,37 @@ def test_no_translated_text_is_formatted_at_import_time():
             for line in _import_time_formatting(ast.parse(path.read_text(encoding="utf-8"))):
                 offenders.append(f"{path.relative_to(ROOT)}:{line}")
     assert offenders == [], "use django.utils.text.format_lazy: " + ", ".join(offenders)
+
+
+def test_menu_search_and_footer_follow_the_language_of_each_request(client, db):
+    """The chrome rendered once per language: a Swedish request in between does not leave
+    Swedish in the Finnish page, and the menu still marks the page being shown."""
+    for path, menu, search, footer in [
+        (
+            "/tapahtumat/",
+            '"/tapahtumat/" aria-current="page">Tapahtumat',
+            "Hae sivustolta",
+            "Saavutettavuusseloste",
+        ),
+        (
+            "/sv/tapahtumat/",
+            '"/sv/tapahtumat/" aria-current="page">Evenemang',
+            "Sök på webbplatsen",
+            "/sv/saavutettavuusseloste/",
+        ),
+        (
+            "/verkostot/",
+            '"/verkostot/" aria-current="page">Verkostot',
+            "Hae sivustolta",
+            "Saavutettavuusseloste",
+        ),
+        (
+            "/en/verkostot/",
+            '"/en/verkostot/" aria-current="page">Networks',
+            "Search the site",
+            "/en/saavutettavuusseloste/",
+        ),
+    ]:
+        page = client.get(path).content.decode()
+        assert menu in page and search in page and footer in page, path
+        assert page.count('aria-current="page"') == 1, path
