@@ -9,10 +9,11 @@ No public page shows them at once (the ideas summary's counts may lag by PAGE_CA
 and a visitor could otherwise empty the cache with every POST.
 
 The key is canonical: the language, the release (a deploy never serves old HTML with old
-static file names from a shared Redis) and only the query parameters the page reads
-(CACHE_QUERY_PARAMETERS), in a fixed order. A request with any other parameter is redirected
-to the canonical URL, so `/ohjelma/?x=1`, `?x=2` … cannot bypass the cache. A page is kept at
-most until the next event starts or ends or a survey opens or closes (time-bound content).
+static file names from a shared Redis) and only the query parameters the page reads (each
+view declares them as `cache_query_parameters`), in a fixed order. A request with any other
+parameter is redirected to the canonical URL, so `/ohjelma/?x=1`, `?x=2` … cannot bypass the
+cache. A page is kept at most until the next event starts or ends or a survey opens or
+closes (time-bound content).
 
 A visitor with any cookie but the CSRF one (logged in, a flash message, an answered survey)
 bypasses the cache. Form pages are cached too, with their per-visitor hidden fields punched
@@ -20,6 +21,7 @@ out: the CSRF token and the idea form's submission token are stored as placehold
 filled in afresh on every hit, so no two visitors ever share one.
 """
 
+import functools
 import hashlib
 import json
 import re
@@ -38,21 +40,9 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 
-from programme.selectors import MATRIX_PARAMETERS
-
 CACHED_APPS = {"networks", "programme", "barometer", "feedback", "kumppanuus"}
 # Tables the public inserts into: their new rows never flush the cache (editors' changes do).
 PUBLIC_SUBMISSION_TABLES = {"feedback_idea", "barometer_response", "barometer_answer"}
-# The query parameters each page reads (by URL name); a page not listed reads none.
-CACHE_QUERY_PARAMETERS = {
-    "programme:overview": ("vuosi",),
-    "programme:matrix": MATRIX_PARAMETERS,
-    "programme:measure-detail": ("ohjelma", "vuosi"),
-    "networks:event-list": ("verkosto", "page"),
-    "networks:event-archive": ("verkosto", "page"),
-    "search": ("q", "tyyppi", "page"),
-    "sitemap": ("p",),
-}
 _last_known_version = None
 _checked_at = 0.0
 
@@ -175,12 +165,25 @@ def page_lifetime(now=None):
 
 
 def query_parameters(request):
-    """The names of the parameters this page reads, in their fixed order."""
+    """The names of the parameters this page reads, in their fixed order, as its view declares
+    them (`cache_query_parameters` on the view class or function); a view that declares none
+    reads none."""
     try:
-        match = resolve(request.path_info)
+        view = resolve(request.path_info).func
     except Resolver404:
         return ()
-    return CACHE_QUERY_PARAMETERS.get(match.view_name, ())
+    return getattr(getattr(view, "view_class", view), "cache_query_parameters", ())
+
+
+def reads_query_parameters(view, *names):
+    """A function view (e.g. Django's sitemap) declaring the query parameters it reads."""
+
+    @functools.wraps(view)
+    def declared(*args, **kwargs):
+        return view(*args, **kwargs)
+
+    declared.cache_query_parameters = names
+    return declared
 
 
 def canonical_query(request, names):

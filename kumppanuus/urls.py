@@ -7,6 +7,7 @@ from django.views.generic import TemplateView
 
 from . import views
 from .accounts import account_urls
+from .cache import reads_query_parameters
 from .feeds import ReviewFeed
 from .sitemaps import SITEMAPS
 
@@ -14,7 +15,12 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon_ico, name="favicon"),
     path("robots.txt", views.robots_txt, name="robots-txt"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "sitemap.xml",
+        reads_query_parameters(sitemap, "p"),
+        {"sitemaps": SITEMAPS},
+        name="sitemap",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

@@ -184,6 +184,7 @@ def robots_txt(request):
 
 class SearchView(TemplateView):
     template_name = "kumppanuus/search.html"
+    cache_query_parameters = ("q", "tyyppi", "page")
     per_kind = 5
     per_page = 20
 

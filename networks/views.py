@@ -46,6 +46,7 @@ class EventListView(ListView):
     template_name = "networks/event_list.html"
     context_object_name = "upcoming_events"
     paginate_by = 50
+    cache_query_parameters = ("verkosto", "page")  # the page cache keys on these
 
     def get_filter_form(self):
         if not hasattr(self, "_filter_form"):

@@ -15,7 +15,12 @@ from .progress import (
     headline_history,
     measures_with_headline,
 )
-from .selectors import matrix_for_round, round_figures_for, round_headline_ranks
+from .selectors import (
+    MATRIX_PARAMETERS,
+    matrix_for_round,
+    round_figures_for,
+    round_headline_ranks,
+)
 
 
 class ClosedRoundMixin:
@@ -61,6 +66,7 @@ def attach_headline_levels(measures, levels):
 
 class ProgrammeView(ClosedRoundMixin, TemplateView):
     template_name = "programme/programme_overview.html"
+    cache_query_parameters = ("vuosi",)  # the page cache keys on these, redirects others
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -94,6 +100,7 @@ class ProgrammeView(ClosedRoundMixin, TemplateView):
 
 class MatrixView(ClosedRoundMixin, TemplateView):
     template_name = "programme/matrix.html"
+    cache_query_parameters = MATRIX_PARAMETERS
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -104,6 +111,7 @@ class MatrixView(ClosedRoundMixin, TemplateView):
 class MeasureDetailView(DetailView):
     template_name = "programme/measure_detail.html"
     context_object_name = "measure"
+    cache_query_parameters = ("ohjelma", "vuosi")
     slug_field = "code"
     slug_url_kwarg = "code"
 
