@@ -19,9 +19,6 @@ ROUNDS = "/admin/programme/assessmentround/"
 STATUSES = "/admin/programme/measurestatus/"
 IDEAS = "/admin/feedback/idea/"
 
-# Known holes, left open (issue 11's closing note): strict, so a fix turns them into failures
-# that say "remove the mark".
-
 
 def page(client, url=REVIEW):
     client.logout()
