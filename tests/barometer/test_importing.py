@@ -283,3 +283,14 @@ def test_import_failing_mid_write_keeps_the_keys_and_writes_nothing(survey):
             progress=fail,
         )
     assert foreign_keys() == keys and stored(survey) == before
+
+
+def test_file_over_the_measured_cap_is_refused_naming_the_cap(survey):
+    """The cap is what imports well inside a worker's timeout (docs/performance.md)."""
+    row = "f{},2020-11-24 16:22,kunta,5,5,{}\n"
+    data = (HEADER + "".join(row.format(i, "x" * 60) for i in range(65_000))).encode()
+    assert 5 * 1024 * 1024 < len(data) < 6 * 1024 * 1024
+    with pytest.raises(ImportRefused) as refused:
+        survey_import_csv(survey=survey, data=data)
+    assert "5 Mt" in refused.value.errors[0].reason
+    assert stored(survey) == (0, 0)
