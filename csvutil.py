@@ -10,9 +10,9 @@ import direction, and no copy of the rule can drift.
   prefixed with an apostrophe, so a spreadsheet shows it as text and never runs it (OWASP's
   CSV injection advice). Numbers stay numbers.
 - Every text cell is quoted, and inside a text cell a would-be formula right after either
-  dialect's separator gets the same apostrophe: a spreadsheet that reads the comma file with
-  semicolons (or the other way round) ignores the quotes of a cell it has already split, so
-  `x;=cmd…` would otherwise become a cell `=cmd…`.
+  dialect's separator or a line break gets the same apostrophe: a spreadsheet that reads the
+  comma file with semicolons (or the other way round) ignores the quotes of a cell it has
+  already split, so `x;=cmd…` or `x⏎=cmd…` would otherwise become a cell `=cmd…`.
 - Complete or nothing: the whole body is built before the response is returned, so a lost
   database answers the 503 page instead of a 200 cut off mid-file.
 - Two dialects: the standard one (UTF-8, comma, dot decimals) and one for Excel with Finnish
@@ -26,8 +26,9 @@ import re
 from django.http import HttpResponse
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# A separator of either dialect (and any quotes after it) followed by a formula start.
-FORMULA_AFTER_SEPARATOR = re.compile(r'([,;]"*)(?=[=+\-@\t\r])')
+# A separator of either dialect or a line break (and any quotes after it) followed by a
+# formula start: where a spreadsheet reading with the other separator starts a new cell.
+FORMULA_AFTER_SEPARATOR = re.compile(r'([,;\n\r]"*)(?=[=+\-@\t\r])')
 
 
 def safe_cell(value):

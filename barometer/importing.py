@@ -33,6 +33,7 @@ ID_COLUMN, TIME_COLUMN, ORGANISATION_COLUMN, OPEN_COLUMN = (
 )
 TIME_FORMATS = ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%d.%m.%Y %H:%M"]
 BATCH_SIZE = 20_000  # respondents per progress step
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # answer times outside are typos (and 0001 cannot be stored)
 MAX_ERRORS_SHOWN = 200
 
 
@@ -84,7 +85,16 @@ def survey_import_csv(*, survey, data, progress=None):
     text = _decode(data)
     header, reader = _reader(text)
     columns = _columns(survey, header)
-    rows, errors = _parse_rows(reader, columns)
+    try:
+        rows, errors = _parse_rows(reader, columns)
+    except csv.Error:  # a field past the csv module's limit, a stray NUL
+        raise file_error(
+            _(
+                "Riviä %(line)s ei voi lukea: siinä on liian pitkä kenttä tai rikkinäiset "
+                "lainausmerkit."
+            )
+            % {"line": reader.line_num}
+        ) from None
     if errors:
         raise ImportRefused(errors)
     summary = _store(survey, rows, columns, progress)
@@ -118,7 +128,10 @@ def _reader(text):
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(reader, [])
+    try:
+        header = next(reader, [])
+    except csv.Error:
+        raise file_error(_("Otsikkoriviä ei voi lukea CSV-muodossa.")) from None
     if not any(name.strip() for name in header):
         raise file_error(_("Tiedostosta puuttuu otsikkorivi."))
     return header, reader
@@ -204,6 +217,16 @@ def _parse_rows(reader, columns):
             row_errors.append(
                 RowError(line, TIME_COLUMN, time_text, _("aika ei ole muotoa VVVV-KK-PP TT:MM"))
             )
+        elif not FIRST_YEAR <= submitted.year <= LAST_YEAR:
+            row_errors.append(
+                RowError(
+                    line,
+                    TIME_COLUMN,
+                    time_text,
+                    _("vastausajan vuoden on oltava %(first)s–%(last)s")
+                    % {"first": FIRST_YEAR, "last": LAST_YEAR},
+                )
+            )
         organisation = record[columns.organisation_index]
         organisation_value = ORGANISATIONS.get(
             organisation.casefold(), None if organisation else ""
@@ -281,11 +304,15 @@ def _parse_time(value, zone):
 
 @transaction.atomic
 def _store(survey, rows, columns, progress):
-    existing = set(survey.responses.exclude(external_id="").values_list("external_id", flat=True))
-    new_rows = [row for row in rows if row[0] not in existing]
-    del existing
     writer = _BulkWriter()
+    # The tables are locked before anything is read from them: two imports, or an import and
+    # people answering, would otherwise each hold a lock the other one waits for.
     with connection.cursor() as cursor, _foreign_keys_checked_once(cursor, Response, Answer):
+        existing = set(
+            survey.responses.exclude(external_id="").values_list("external_id", flat=True)
+        )
+        new_rows = [row for row in rows if row[0] not in existing]
+        del existing
         for start in range(0, len(new_rows), BATCH_SIZE):
             batch = new_rows[start : start + BATCH_SIZE]
             ids = writer.responses(cursor, survey.pk, batch)
@@ -309,6 +336,11 @@ def _foreign_keys_checked_once(cursor, *models):
         yield
         return
     quote = connection.ops.quote_name
+    # All the tables at once, in the order the public's answers write them (respondent, then
+    # answers): a second import waits here for the first, a visitor's answer waits for the
+    # import, and nobody holds one table while waiting for the other.
+    tables = ", ".join(quote(model._meta.db_table) for model in models)
+    cursor.execute(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE")
     # Checks still pending from earlier writes in this transaction would forbid ALTER TABLE.
     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     keys = []

@@ -16,20 +16,17 @@ from .models import AnnualReview, Highlight, ReviewSection
 from .reviews import live_review_figures
 
 
-class SectionInline(admin.StackedInline):
-    model = ReviewSection
-    extra = 0
-    fields = [("order", "heading"), "body"]
+def _stored_as_published(review):
+    """Whether the review is published as stored now (`review` may be an old version)."""
+    if review is None or review.pk is None:
+        return False
+    state = AnnualReview.objects.filter(pk=review.pk).values_list("state", flat=True).first()
+    return state == AnnualReview.State.PUBLISHED
 
 
-class HighlightInline(admin.TabularInline):
-    model = Highlight
-    extra = 0
-    fields = ["order", "category", "title", "description", "network", "link"]
-    autocomplete_fields = ["network"]
+class LockedWhilePublishedInline:
+    """Rows of a published review are read-only: it is edited by unpublishing first."""
 
-    # A published review shows its highlights as stored at publishing: they are edited by
-    # unpublishing first, like the round, the survey and the contacts.
     def has_add_permission(self, request, obj=None):
         return not (obj and obj.is_published) and super().has_add_permission(request, obj)
 
@@ -38,6 +35,19 @@ class HighlightInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return not (obj and obj.is_published) and super().has_delete_permission(request, obj)
+
+
+class SectionInline(LockedWhilePublishedInline, admin.StackedInline):
+    model = ReviewSection
+    extra = 0
+    fields = [("order", "heading"), "body"]
+
+
+class HighlightInline(LockedWhilePublishedInline, admin.TabularInline):
+    model = Highlight
+    extra = 0
+    fields = ["order", "category", "title", "description", "network", "link"]
+    autocomplete_fields = ["network"]
 
 
 @admin.register(AnnualReview)
@@ -52,10 +62,26 @@ class AnnualReviewAdmin(RuledHistoryAdmin, TranslationAdmin):
     actions = ["publish", "unpublish"]
 
     def get_readonly_fields(self, request, obj=None):
+        """A published review is locked, all of it: what the public saw changes only when an
+        editor deliberately unpublishes it (then edits and publishes again)."""
         fields = super().get_readonly_fields(request, obj)
-        if obj is not None and obj.is_published:  # its figures are stored: keep them its own
-            return [*fields, "assessment_round", "survey", "contacts"]
+        if _stored_as_published(obj):  # obj may be an old version (the history revert form)
+            model_fields = [*self.model._meta.fields, *self.model._meta.many_to_many]
+            return [*fields, *(f.name for f in model_fields if f.editable and f.name not in fields)]
         return fields
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        review = self.get_object(request, object_id)
+        if request.method == "GET" and review is not None and review.is_published:
+            self.message_user(
+                request,
+                _(
+                    "Julkaistu katsaus on lukittu. Muokataksesi sitä peru ensin sen julkaisu "
+                    "(toiminto katsausten luettelossa) ja julkaise se sitten uudelleen."
+                ),
+                messages.INFO,
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_delete_permission(self, request, obj=None):
         """What the public saw stays until an editor deliberately unpublishes it."""
@@ -72,20 +98,17 @@ class AnnualReviewAdmin(RuledHistoryAdmin, TranslationAdmin):
 
     def save_model(self, request, obj, form, change):
         """Only the publish services publish: the change form and the history revert form
-        (which saves an old version) keep the publication, its stored figures and, while
-        published, the round and survey as they are."""
+        (which saves an old version) keep the publication and its stored figures as they are,
+        and a published review is not saved at all."""
         if change:
             current = AnnualReview.objects.get(pk=obj.pk)
+            if current.is_published:
+                return  # its inlines are read-only and its fields too (get_readonly_fields)
             obj.state, obj.published_at, obj.figures = (
                 current.state,
                 current.published_at,
                 current.figures,
             )
-            if current.is_published:
-                obj.assessment_round_id, obj.survey_id = (
-                    current.assessment_round_id,
-                    current.survey_id,
-                )
         else:
             obj.state, obj.published_at, obj.figures = AnnualReview.State.DRAFT, None, None
         super().save_model(request, obj, form, change)

@@ -195,7 +195,7 @@ def test_editor_edits_published_review_text_without_unpublishing(as_role, client
 
     form = editor.get(f"/admin/kumppanuus/annualreview/{review.pk}/change/")
     assert form.status_code == 200
-    data = admin_form_data(form, title="Hakkeroitu otsikko")
+    data = admin_form_data(form, title_fi="Hakkeroitu otsikko", lead_fi="Hakkeroitu")
     editor.post(f"/admin/kumppanuus/annualreview/{review.pk}/change/", data)
     assert page(client) == frozen
 

@@ -186,11 +186,6 @@ def test_history_revert_screens_of_the_published_review(as_role, client, frozen)
     assert_frozen(client, frozen)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE: the change form of a published review moves it to another free year; "
-    "/vuosikatsaus/2020/ then answers 404 (save_model keeps state/figures, not the year)",
-)
 def test_editor_moves_published_review_to_a_free_year(as_role, client, frozen):
     review = AnnualReview.objects.get(year=2020)
     response = post_form(
@@ -202,12 +197,6 @@ def test_editor_moves_published_review_to_a_free_year(as_role, client, frozen):
     assert_frozen(client, frozen)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE (or design: kumppanuus/reviews.py calls title, lead and sections 'the "
-    "editors' to edit'): a published review's title_fi/lead_sv and its sections inline are "
-    "editable without unpublishing, and the public page changes",
-)
 def test_editor_edits_published_review_title_lead_and_sections(as_role, client, frozen):
     review = AnnualReview.objects.get(year=2020)
     url = f"/admin/kumppanuus/annualreview/{review.pk}/change/"
@@ -271,12 +260,6 @@ def test_open_data_csvs_payloads_without_newlines(client, demo_data):
         assert both_ways(response.content) == [], url
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE: a newline inside a text cell is not neutralised; read with the other "
-    "separator the quotes are already broken, the newline ends the record and the next line "
-    "starts with a live '=cmd…' cell",
-)
 def test_open_data_csv_newline_then_formula_read_with_other_separator(client, demo_data):
     rows = list(MeasureStatus.objects.public().order_by("pk")[:3])
     MeasureStatus.objects.filter(pk=rows[0].pk).update(note="x\n=cmd|' /C calc'!A0 evil")
@@ -286,11 +269,6 @@ def test_open_data_csv_newline_then_formula_read_with_other_separator(client, de
     assert both_ways(plain) + both_ways(excel) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE: an anonymous idea message 'x\\n=cmd…' comes out of the editors' idea "
-    "export as a live cell when the file is read with ';'",
-)
 def test_idea_export_anonymous_message_with_newline_formula(as_role, client):
     from tests.feedback.test_idea_form import FORM, data
 
@@ -325,11 +303,6 @@ def test_idea_export_payloads_without_newlines(as_role):
     assert both_ways(response.content) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE: an anonymous survey respondent's open answer 'x\\n=cmd…' is a live cell "
-    "in the open-answers export read with ';'",
-)
 def test_open_answers_export_respondent_newline_formula(as_role, client, settings):
     from tests.barometer.test_views import form_data
 
@@ -444,12 +417,6 @@ def test_file_over_the_cap_refused_in_finnish_with_4xx(editor, import_survey):
     assert counts(import_survey) == before and table_state() == state
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE: a cell longer than the csv module's field limit (131072 characters) in a "
-    "file under the cap raises csv.Error, which the import does not catch: 500, no Finnish "
-    "message",
-)
 def test_field_over_the_csv_field_limit_is_a_clear_refusal(editor, import_survey):
     data = (HEADER + 'a1,2020-11-24 16:22,kunta,5,4,"' + "x" * 200_000 + '"\n').encode()
     before = counts(import_survey)
@@ -458,11 +425,6 @@ def test_field_over_the_csv_field_limit_is_a_clear_refusal(editor, import_survey
     assert counts(import_survey) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE: a time like '0001-01-01 00:00' parses but overflows when converted to UTC "
-    "at the write: OverflowError, 500 instead of a row error",
-)
 def test_time_out_of_range_is_a_row_error(editor, import_survey):
     before, state = counts(import_survey), table_state()
     data = (HEADER + "a1,0001-01-01 00:00,kunta,5,4,\n").encode()
@@ -623,18 +585,9 @@ def test_two_imports_at_once_keep_keys_and_each_is_all_or_nothing_on_postgresql(
     assert len(errors) + sum(1 for c in done if c == (3000, 9000)) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE (availability): two imports that have both read their survey's respondents "
-    "before setting the keys aside deadlock on PostgreSQL (each holds AccessShare on "
-    "barometer_response and wants AccessExclusive for ALTER TABLE); one upload fails with "
-    "OperationalError 'deadlock detected' (a 500 in the admin). Keys and rows stay intact. "
-    "On SQLite the test fails on purpose (PostgreSQL only), so it stays an xfail there too.",
-)
 @pytest.mark.django_db(transaction=True)
 def test_two_interleaved_imports_both_succeed_on_postgresql(demo_data, monkeypatch):
-    if connection.vendor != "postgresql":
-        raise AssertionError("PostgreSQL only")  # xfail: documents the hole on SQLite runs
+    _pg_only()
     surveys, files = _two_surveys_two_files()
     errors = _import_both(surveys, files, monkeypatch, True)
     assert errors == [], errors
