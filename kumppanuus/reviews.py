@@ -5,7 +5,8 @@ survey, else computed), the year's events, its highlights with their networks an
 persons. Publishing stores all of that as the page shows it, in every language, with the
 review (and so in its history); a published review renders only the stored copy, so nothing
 done to the data afterwards (a network renamed, an event edited, a phone number changed)
-changes what it says. Its own text (title, lead, sections) is the editors' to edit.
+changes what it says; the admin keeps the published review itself locked until an editor
+unpublishes it.
 """
 
 import json
