@@ -71,6 +71,7 @@ def resolve_or_none(path):
         return None
 
 
+@never_cache  # a cached 200 would keep an instance without its database in the balancer
 def healthz(request):
     """503 only when the database is down: that instance cannot serve. A cache that is down
     answers 200 with "cache": "degraded" so the load balancer keeps the instance (pages are

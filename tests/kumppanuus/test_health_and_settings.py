@@ -29,6 +29,23 @@ def test_healthz_503_when_database_is_down(client, monkeypatch):
     assert response.json()["database"] == "unavailable"
 
 
+@pytest.mark.django_db
+def test_healthz_is_never_served_from_the_page_cache(client, monkeypatch, settings):
+    """A cached 200 would keep an instance whose database is down in the load balancer."""
+    from kumppanuus import views
+
+    settings.PAGE_CACHE_SECONDS = 300
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/healthz").get("X-Page-Cache") != "hit"
+
+    class BrokenConnection:
+        def cursor(self):
+            raise DatabaseError("connection refused")
+
+    monkeypatch.setattr(views, "connection", BrokenConnection())
+    assert client.get("/healthz").status_code == 503
+
+
 def _check_with_env(**overrides):
     env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"}}
     env.update(overrides)
