@@ -11,14 +11,19 @@ pytestmark = pytest.mark.django_db
 HEADER = "vastaaja,vastattu,organisaatio,visio,ilmapiiri,avoin_palaute\n"
 
 
-@pytest.fixture
-def survey(db):
-    survey = Survey.objects.create(year=2031, title="Tuontitesti", state="closed")
+def import_survey_in(state):
+    """A survey of two statements and an open question, as the import tests' files need."""
+    survey = Survey.objects.create(year=2031, title="Tuontitesti", state=state)
     for order, key in enumerate(["visio", "ilmapiiri"]):
         statement, _ = Statement.objects.get_or_create(key=key, defaults={"text": key})
         Question.objects.create(survey=survey, order=order, kind="likert", statement=statement)
     Question.objects.create(survey=survey, order=9, kind="open_text", text="Avoin")
     return survey
+
+
+@pytest.fixture
+def survey(db):
+    return import_survey_in("closed")
 
 
 def stored(survey):

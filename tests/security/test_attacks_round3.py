@@ -20,6 +20,7 @@ from feedback.models import Idea
 from kumppanuus.models import AnnualReview
 from networks.models import ContactPerson, Event, Network
 from programme.models import AssessmentRound, Measure, MeasureStatus
+from tests.barometer.test_importing import HEADER, import_survey_in
 from tests.conftest import admin_form_data
 
 pytestmark = pytest.mark.django_db
@@ -338,17 +339,10 @@ def test_open_answers_export_payloads_without_newlines(as_role):
 
 # --- 3. The barometer import ----------------------------------------------------------------
 
-HEADER = "vastaaja,vastattu,organisaatio,visio,ilmapiiri,avoin_palaute\n"
-
 
 @pytest.fixture
 def import_survey(db):
-    survey = Survey.objects.create(year=2031, title="Tuontitesti", state="open")
-    for order, key in enumerate(["visio", "ilmapiiri"]):
-        statement, _ = Statement.objects.get_or_create(key=key, defaults={"text": key})
-        Question.objects.create(survey=survey, order=order, kind="likert", statement=statement)
-    Question.objects.create(survey=survey, order=9, kind="open_text", text="Avoin")
-    return survey
+    return import_survey_in("open")
 
 
 def table_state():
