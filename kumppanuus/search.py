@@ -16,7 +16,7 @@ from operator import or_
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Window
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -198,6 +198,13 @@ def matches(source, query):
         (reduce(or_, (Q(**{f"{f}__icontains": w}) for f in source.fields)) for w in words),
     )
     return rows.filter(condition).order_by("pk")
+
+
+def top_matches(source, query, limit):
+    """(how many rows match, the first `limit` of them) in one query: every row carries the
+    total as a window count, so a search over all sources makes one query per source."""
+    rows = list(matches(source, query).annotate(match_count=Window(Count("pk")))[:limit])
+    return (rows[0].match_count if rows else 0), rows
 
 
 def current_language():

@@ -2,12 +2,11 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count
-
 from barometer.models import Survey
 from barometer.results import trends
 from barometer.selectors import survey_results_for
-from networks.models import Event, Network
+from networks.models import Event
+from networks.selectors import network_counts, network_groups
 from programme.models import AssessmentRound
 from programme.progress import chart_rows, figures_sentence
 from programme.selectors import round_figures_for
@@ -23,6 +22,7 @@ class HomePage:
     barometer: object = None  # the headline StatementResult of the latest published survey
     barometer_survey: object = None
     barometer_trend: list = None  # [(year, share agreeing)]
+    network_groups: list = None  # networks.selectors.NetworkGroup
     network_counts: dict = None
     upcoming_events: list = None
     latest_review: object = None
@@ -47,9 +47,8 @@ def home_page(events=3):
                 (year, agree)
                 for year, agree, _answers in trends().get(page.barometer.statement.key, [])
             ]
-    page.network_counts = dict(
-        Network.objects.active().order_by().values_list("kind").annotate(n=Count("pk"))
-    )
+    page.network_groups = network_groups()
+    page.network_counts = network_counts(page.network_groups)
     page.upcoming_events = list(Event.objects.with_network().upcoming()[:events])
     page.latest_review = AnnualReview.objects.published().order_by("-year").first()
     return page

@@ -16,7 +16,6 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.generic import DetailView, ListView, TemplateView
 
 from feedback.views import idea_form_again
-from networks.models import Network
 
 from . import middleware, search, selectors
 from .cache_backends import CACHE_ERRORS
@@ -37,7 +36,8 @@ class HomeView(TemplateView):
         home = selectors.home_page()
         context.update(
             home=home,
-            networks=Network.objects.active().order_by("kind", "order", "name"),
+            network_groups=home.network_groups,
+            network_total=sum(home.network_counts.values()),
             home_network_text=network_count_text(home.network_counts),
             home_programme_title=_("Toimenpiteet tilan mukaan"),
             home_trend_title=_("Samaa mieltä olleiden osuus vuosittain"),
@@ -207,9 +207,10 @@ class SearchView(TemplateView):
             context["groups"] = [(kind, page.paginator.count, self._hits(kind, page, query))]
         else:
             context["groups"] = [
-                (source, count, self._hits(source, matches[: self.per_kind], query))
+                (source, count, self._hits(source, rows, query))
                 for source in search.SOURCES
-                if (count := (matches := search.matches(source, query)).count())
+                if (count := (found := search.top_matches(source, query, self.per_kind))[0])
+                for rows in [found[1]]
             ]
         context["total"] = sum(count for _source, count, _hits in context["groups"])
         return context

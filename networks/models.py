@@ -24,9 +24,6 @@ class NetworkQuerySet(models.QuerySet):
     def active(self):
         return self.filter(active=True)
 
-    def for_listing(self):
-        return self.active().prefetch_related("themes")
-
     def for_detail(self):
         return self.active().prefetch_related(
             "themes",

@@ -1,8 +1,52 @@
 """Reads for the networks' public pages: one function per page, a fixed number of queries."""
 
-from django.shortcuts import get_object_or_404
+from collections import defaultdict
+from dataclasses import dataclass
 
-from .models import Event, Network
+from django.db.models import F
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+
+from .models import Event, Network, Theme
+
+GROUP_TITLES = {
+    Network.Kind.NETWORK: _("Kumppanuusverkostot"),
+    Network.Kind.SMART_SPECIALISATION: _("Älykkään erikoistumisen työryhmät"),
+}
+
+
+@dataclass
+class NetworkGroup:
+    kind: str
+    title: str
+    networks: list  # Network instances; with themes, each has `theme_list`
+
+
+def network_groups(with_themes=False):
+    """The active networks grouped by kind in listing order (1 query; 2 with their themes).
+    The themes come in one flat query instead of a prefetch: the prefetch's per-network
+    querysets cost more than the page's rendering of them."""
+    groups = {}
+    networks = Network.objects.active().order_by("kind", "order", "name")
+    for network in networks:
+        group = groups.setdefault(
+            network.kind, NetworkGroup(network.kind, GROUP_TITLES.get(network.kind, ""), [])
+        )
+        group.networks.append(network)
+    if with_themes:
+        themes_of = defaultdict(list)
+        linked = Theme.objects.filter(networks__active=True).annotate(network_pk=F("networks"))
+        for theme in linked.order_by("name"):
+            themes_of[theme.network_pk].append(theme)
+        for group in groups.values():
+            for network in group.networks:
+                network.theme_list = themes_of[network.pk]
+    return list(groups.values())
+
+
+def network_counts(groups):
+    """{kind: number of active networks} of network_groups()."""
+    return {group.kind: len(group.networks) for group in groups}
 
 
 def event_for_page(pk):

@@ -1,19 +1,20 @@
 from django import forms
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView, ListView, TemplateView
 
 from . import selectors
 from .calendar import events_to_ical
 from .models import Event, Network
 
 
-class NetworkListView(ListView):
+class NetworkListView(TemplateView):
     template_name = "networks/network_list.html"
-    context_object_name = "networks"
 
-    def get_queryset(self):
-        return Network.objects.for_listing().order_by("kind", "order", "name")
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            network_groups=selectors.network_groups(with_themes=True), **kwargs
+        )
 
 
 class NetworkDetailView(DetailView):
