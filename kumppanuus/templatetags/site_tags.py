@@ -1,10 +1,10 @@
 from django import template
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.urls import reverse, translate_url
+from django.urls import NoReverseMatch, reverse, translate_url
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, get_language_info
+from django.utils.translation import get_language, get_language_info, override
 from django.utils.translation import gettext as _
 
 from kumppanuus import charts
@@ -129,9 +129,25 @@ def site_nav():
 @register.simple_tag(takes_context=True)
 def language_versions(context):
     """(code, name in that language, URL of this page in it) for the switcher and hreflang."""
+    request = context["request"]
     # "//evil.example/" is a path here but a link to another site in href: one leading slash.
-    path = "/" + context["request"].get_full_path().lstrip("/")
+    path = "/" + request.get_full_path().lstrip("/")
     return [
-        (code, get_language_info(code)["name_local"], translate_url(path, code))
+        (code, get_language_info(code)["name_local"], _page_in(request, path, code))
         for code, _name in settings.LANGUAGES
     ]
+
+
+def _page_in(request, path, language):
+    """translate_url without resolving the path again: the request's own match is reversed
+    in `language` (a page that did not resolve, a 404, keeps its path)."""
+    match = getattr(request, "resolver_match", None)
+    if match is None or not match.url_name:
+        return translate_url(path, language)
+    with override(language):
+        try:
+            url = reverse(match.view_name, args=match.args, kwargs=match.kwargs)
+        except NoReverseMatch:
+            return path
+    query = path.partition("?")[2]
+    return f"{url}?{query}" if query else url
