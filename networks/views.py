@@ -68,7 +68,7 @@ class EventListView(ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         form = self.get_filter_form()
-        context["filter_form"] = form
+        context["network_choices"] = selectors.network_choices(form["verkosto"].value())
         context["filter_invalid"] = form.is_bound and not form.is_valid()
         context["network"] = self.selected_network()
         context["network_query"] = (

@@ -11,6 +11,10 @@ from urllib.parse import urlencode
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Subquery
 from django.http import Http404
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 
 from networks.models import Network, networks_of_user
 
@@ -104,6 +108,10 @@ class MatrixColumn:
     short: str
     url: str
 
+    @cached_property
+    def link(self):
+        return format_html('<a href="{}">{}</a>', self.url, self.name)
+
 
 @dataclass
 class MatrixRow:
@@ -112,6 +120,22 @@ class MatrixRow:
     url: str
     cells: list  # one per column: a badge (safe HTML) or ""
     entries: list = field(default_factory=list)  # (column, badge) of the non-empty cells
+
+    # The table's cells and the narrow screen's list as HTML made here: a template loop per
+    # cell cost more than the rest of the page.
+    @property
+    def cells_html(self):
+        return mark_safe("".join(f"<td>{cell}</td>" for cell in self.cells))  # badges: safe HTML
+
+    @property
+    def entries_html(self):
+        return mark_safe(  # the links and badges are escaped HTML already
+            "".join(f"<li>{column.link}: {badge}</li>" for column, badge in self.entries)
+        )
+
+    @property
+    def short_title(self):
+        return Truncator(self.title).words(10, truncate=" …")  # as the truncatewords filter
 
 
 @dataclass
@@ -197,7 +221,9 @@ def matrix_for_round(assessment_round, params):
                     "network_id"
                 )
             )
-        ).order_by("order", "name")
+        )
+        .only("pk", "slug", "name", "order")
+        .order_by("order", "name")
     )
     wanted = {name: (params.get(name) or "").strip() for name in ("painopiste", "verkosto", "taso")}
     priority = _find(priorities, wanted["painopiste"], lambda p: p.code)
@@ -212,7 +238,7 @@ def matrix_for_round(assessment_round, params):
         )
     )
 
-    measures = programme.measures.all()
+    measures = programme.measures.only("pk", "programme", "code", "title", "order")
     if priority:
         measures = measures.filter(priority=priority)
     if network:
