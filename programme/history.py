@@ -21,6 +21,18 @@ def programme_history(assessment_round):
     return [(r.year, _rows(round_figures_for(r))) for r in rounds]
 
 
+def history_table(history):
+    """The history as table rows: (level label, [(count, share) per year]), the years in the
+    order of `history`. Made here: the template would search each year's rows per cell."""
+    if not history:
+        return []
+    labels = [row[0] for row in history[0][1]]
+    return [
+        (label, [(rows[index][1], rows[index][2]) for _year, rows in history])
+        for index, label in enumerate(labels)
+    ]
+
+
 def _rows(figures):
     """chart_rows with the "not assessed" row always present, so the years line up."""
     rows = chart_rows(figures)

@@ -7,7 +7,8 @@ from django.views.generic import DetailView, TemplateView
 
 from csvutil import csv_response
 
-from .history import history_sentence, programme_history
+from .badges import status_badge_html
+from .history import history_sentence, history_table, programme_history
 from .models import AssessmentRound, Measure, MeasureStatus, Programme
 from .progress import (
     chart_rows,
@@ -58,9 +59,13 @@ class ClosedRoundMixin:
 
 
 def attach_headline_levels(measures, levels):
+    """Each measure's `headline_level` and its badge, the badge made once per level."""
     by_rank = {level.rank: level for level in levels}
+    badges = {rank: status_badge_html(level) for rank, level in by_rank.items()}
+    not_assessed = status_badge_html(None)
     for measure in measures:
         measure.headline_level = by_rank.get(measure.headline_rank)
+        measure.headline_badge = badges.get(measure.headline_rank, not_assessed)
     return measures
 
 
@@ -77,9 +82,9 @@ class ProgrammeView(ClosedRoundMixin, TemplateView):
         if stored is None:
             measures = measures_with_headline(self.round)
         measures = list(
-            measures.select_related("priority").order_by(
-                "priority__order", "priority__code", "order", "code"
-            )
+            measures.select_related("priority")
+            .only("programme", "code", "title", "order", "priority__code", "priority__title")
+            .order_by("priority__order", "priority__code", "order", "code")
         )
         if stored is not None:
             for measure in measures:
@@ -93,6 +98,7 @@ class ProgrammeView(ClosedRoundMixin, TemplateView):
             chart_title=_("Toimenpiteet tilan mukaan %(year)s") % {"year": self.round.year},
             history=history,
             history_sentence=history_sentence(history),
+            history_table=history_table(history),
             history_title=_("Toimenpiteiden osuudet tilan mukaan vuosittain"),
         )
         return context
