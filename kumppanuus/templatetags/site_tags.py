@@ -1,7 +1,11 @@
+import functools
+from functools import lru_cache
+
 from django import template
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse, translate_url
+from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_info, override
@@ -47,12 +51,50 @@ def status_badge(level, promoted=True):
     return status_badge_html(level, promoted)
 
 
-@register.inclusion_tag("includes/bar_chart.svg")
+# Charts are pure functions of their data and the language, and a page of closed years
+# draws the same ones on every request: each distinct chart is drawn once per process.
+CHART_MEMO_SIZE = 512
+PLAIN_DATA = (str, int, float, bool, type(None))
+
+
+def _plain(value):
+    """A chart's input as a hashable key: lists as tuples, lazy text as text. Anything else
+    (a model instance, whose fields can change under the same key) is refused."""
+    if isinstance(value, list | tuple):
+        return tuple(_plain(item) for item in value)
+    if isinstance(value, Promise):
+        return str(value)
+    if isinstance(value, PLAIN_DATA):
+        return value
+    raise TypeError(f"chart data must be plain values, not {type(value).__name__}")
+
+
+@lru_cache(maxsize=CHART_MEMO_SIZE)
+def _drawn(template_name, language, draw, args):
+    return mark_safe(render_to_string(template_name, draw(*args)))
+
+
+def chart_tag(template_name):
+    """A template tag drawing `template_name` with the context its function returns, the
+    result kept by its arguments and the language (the same input always draws the same)."""
+
+    def register_chart(draw):
+        @functools.wraps(draw)
+        def tag(*args):
+            return _drawn(template_name, get_language(), draw, _plain(args))
+
+        register.simple_tag(tag)
+        return draw
+
+    return register_chart
+
+
+@chart_tag("includes/bar_chart.svg")
 def bar_chart(rows, title, chart_id):
     return {**charts.bar_chart(rows), "title": title, "chart_id": chart_id}
 
 
-@register.inclusion_tag("includes/line_chart.svg")
+@chart_tag("includes/line_chart.svg")
 def line_chart(points, title, chart_id):
     return {**charts.line_chart(points), "title": title, "chart_id": chart_id}
 
@@ -60,26 +102,26 @@ def line_chart(points, title, chart_id):
 LIKERT_COLOURS = ["#b2182b", "#ef8a62", "#e0e0e0", "#67a9cf", "#2166ac", "#f7f7f7"]
 
 
-@register.inclusion_tag("includes/diverging_bar.svg")
+@chart_tag("includes/diverging_bar.svg")
 def diverging_bar(distribution, title, chart_id):
     """distribution: (label, count, share) for 1–5 and "en osaa sanoa"."""
     shares = [(label, share or 0) for label, _count, share in distribution]
     return {**charts.diverging_bar(shares, LIKERT_COLOURS), "title": title, "chart_id": chart_id}
 
 
-@register.inclusion_tag("includes/stacked_years.svg")
+@chart_tag("includes/stacked_years.svg")
 def stacked_years(rows, title, chart_id):
     """rows: (year, [(label, count, share, colour), …]) oldest first."""
     return {**charts.stacked_years(rows), "title": title, "chart_id": chart_id}
 
 
-@register.inclusion_tag("includes/chart_legend.html")
+@chart_tag("includes/chart_legend.html")
 def chart_legend(rows):
     """The colour key of a chart whose rows are (label, count, share, colour)."""
     return {"items": [(row[0], row[3]) for row in rows]}
 
 
-@register.inclusion_tag("includes/chart_legend.html")
+@chart_tag("includes/chart_legend.html")
 def likert_legend(distribution):
     """The colour key of a diverging bar: (label, count, share) rows in scale order."""
     rows = zip(distribution, LIKERT_COLOURS, strict=False)

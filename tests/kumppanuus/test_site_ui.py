@@ -103,6 +103,38 @@ def test_home_query_count_does_not_grow_with_statuses_and_answers(demo_data, cou
 # --- charts -----------------------------------------------------------------------------
 
 
+def chart_svg(page, chart_id):
+    match = re.search(rf'<svg[^>]*aria-labelledby="{chart_id}-title".*?</svg>', page, re.S)
+    assert match, f"no chart {chart_id}"
+    return match.group(0)
+
+
+def test_a_chart_kept_from_an_earlier_request_follows_its_data_and_language(client, demo_data):
+    """Charts are drawn once per distinct input: a changed label or another language must
+    draw anew, never show what an earlier request drew."""
+    before = chart_svg(client.get("/ohjelma/").content.decode(), "jakauma-kaavio")
+    level = AssessmentRound.objects.latest_closed().programme.levels.order_by("rank").last()
+    assert level.label in before
+    level.label_fi = "Kokonaan uusi tasonimi"
+    level.save()
+    after = chart_svg(client.get("/ohjelma/").content.decode(), "jakauma-kaavio")
+    assert "Kokonaan uusi tasonimi" in after
+    swedish = chart_svg(client.get("/sv/ohjelma/").content.decode(), "jakauma-kaavio")
+    assert level.label_sv and level.label_sv in swedish and "Kokonaan uusi" not in swedish
+
+
+def test_a_chart_refuses_a_model_instance_as_its_data(demo_data):
+    """A model instance could change under the same key; charts take plain values only."""
+    from django.template import Context, Template
+
+    level = AssessmentRound.objects.latest_closed().programme.levels.first()
+    template = Template('{% load site_tags %}{% bar_chart rows title "kaavio" %}')
+    rows = [("valmis", 1, 0.5, "#ffffff")]
+    assert "Otsikko" in template.render(Context({"rows": rows, "title": "Otsikko"}))
+    with pytest.raises(TypeError):
+        template.render(Context({"rows": rows, "title": level}))
+
+
 def test_time_axis_is_proportional_to_years_and_gaps_are_dashed():
     chart = charts.line_chart([(2014, 0.6), (2015, 0.7), (2018, 0.8), (2019, 0.85)])
     x = {int(p.label): p.x for p in chart["points"]}
