@@ -33,12 +33,15 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.db import DatabaseError, connection
 from django.db.backends.signals import connection_created
 from django.db.models import F, Min, Q
+from django.dispatch import receiver
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import Resolver404, resolve
 from django.utils import timezone
+from django.utils.translation import get_language
 
 CACHED_APPS = {"networks", "programme", "barometer", "feedback", "kumppanuus"}
 # Tables the public inserts into: their new rows never flush the cache (editors' changes do).
@@ -168,11 +171,24 @@ def query_parameters(request):
     """The names of the parameters this page reads, in their fixed order, as its view declares
     them (`cache_query_parameters` on the view class or function); a view that declares none
     reads none."""
+    return _declared_parameters(request.path_info, get_language())
+
+
+@lru_cache(maxsize=4096)  # the URLconf is fixed for the process; a path resolves the same
+def _declared_parameters(path_info, language):
+    """The view's declared parameters; the language is in the key because the language
+    prefixes of i18n_patterns resolve by the active language."""
     try:
-        view = resolve(request.path_info).func
+        view = resolve(path_info).func
     except Resolver404:
         return ()
     return getattr(getattr(view, "view_class", view), "cache_query_parameters", ())
+
+
+@receiver(setting_changed)
+def _forget_declared_parameters(setting, **kwargs):
+    if setting == "ROOT_URLCONF":
+        _declared_parameters.cache_clear()
 
 
 def reads_query_parameters(view, *names):
@@ -288,7 +304,8 @@ class PageCacheMiddleware:
         key = _page_key(request, version, query)
         cached = cache.get(key)
         if cached is not None:
-            cached.content = _filled(cached.content, request)
+            if HOLE in cached.content:
+                cached.content = _filled(cached.content, request)
             cached["X-Page-Cache"] = "hit"
             return cached
         response = self.get_response(request)

@@ -138,7 +138,7 @@ def test_database_outage_answers_503_not_a_traceback(client, demo_data, monkeypa
     def broken(*args, **kwargs):
         raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
 
-    monkeypatch.setattr(views.NetworkListView, "get_queryset", broken)
+    monkeypatch.setattr(views.selectors, "network_groups", broken)
     response = client.get("/verkostot/")
     assert response.status_code == 503
     assert "Palvelu on tilapäisesti poissa käytöstä" in response.content.decode()
@@ -243,6 +243,21 @@ def test_unknown_query_parameters_redirect_to_the_one_cached_page(client, demo_d
     response = client.get("/ohjelma/?utm_source=uutiskirje&vuosi=2019")
     assert (response.status_code, response["Location"]) == (302, "/ohjelma/?vuosi=2019")
     assert client.get("/ohjelma/")["X-Page-Cache"] == "hit"
+
+
+def test_every_language_keeps_the_parameters_its_page_reads(client, demo_data, page_cache):
+    """What a page reads is looked up once per path and language: the Swedish and English
+    pages keep their year through the redirect, and a hit is the page of its own language."""
+    for prefix, heading in (("", "Maakuntaohjelman eteneminen"), ("/sv", "2019"), ("/en", "2019")):
+        response = client.get(f"{prefix}/ohjelma/?x=1&vuosi=2019")
+        assert (response.status_code, response["Location"]) == (
+            302,
+            f"{prefix}/ohjelma/?vuosi=2019",
+        )
+        assert client.get(f"{prefix}/ohjelma/?vuosi=2019")["X-Page-Cache"] == "miss"
+        hit = client.get(f"{prefix}/ohjelma/?vuosi=2019")
+        assert hit["X-Page-Cache"] == "hit" and heading in hit.content.decode()
+        assert hit["Content-Language"] == (prefix.strip("/") or "fi")
 
 
 def test_parameter_order_does_not_make_a_new_entry(client, demo_data, page_cache):

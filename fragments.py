@@ -1,0 +1,99 @@
+"""Page fragments drawn once per distinct input.
+
+Django's template engine is most of an uncached page's time, and much of what a page draws is
+the same on every request: a closed year's charts and tables, the network cards, the event
+list. A fragment here is a template drawn from plain data alone, so its HTML is a pure function
+of that data, the language and the time zone, and it is kept by exactly those (the last
+FRAGMENT_MEMO_SIZE fragments of the process). Nothing is ever invalidated: the database is read
+on every request as before, a changed row is different data and so a new key, drawn anew.
+
+Plain data: text, numbers, dates, None, and tuples or lists of them; named tuples keep their
+field names for the template. A model instance, a dict or any other object is refused, because
+it could change under the same key. The key tells safe HTML from text and 1 from 1.0 and True,
+so two inputs that a template would draw differently never share a key. The template gets no
+request and no context besides its data, so nothing of a visitor can enter a kept fragment.
+
+A standalone module like csvutil.py: every app's selectors use it without importing another app.
+"""
+
+import datetime
+import decimal
+import threading
+from collections import OrderedDict
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.safestring import SafeData, mark_safe
+from django.utils.translation import get_language
+
+SCALARS = (
+    int,
+    float,
+    bool,
+    decimal.Decimal,
+    datetime.date,
+    datetime.datetime,
+    datetime.time,
+    datetime.timedelta,
+)
+_kept = OrderedDict()
+_lock = threading.Lock()
+
+
+def draw(template_name, **data):
+    """`template_name` drawn with `data` (plain values) as its whole context."""
+    return _kept_or_drawn(
+        (template_name, None, plain_key(data)), lambda: render_to_string(template_name, data)
+    )
+
+
+def draw_with(template_name, build, *args):
+    """`template_name` drawn with the context `build(*args)` returns, kept by the plain `args`:
+    for a chart, whose geometry is derived from its rows."""
+    return _kept_or_drawn(
+        (template_name, build, plain_key(args)),
+        lambda: render_to_string(template_name, build(*args)),
+    )
+
+
+def plain_key(value):
+    """A hashable key that only equal plain data shares; TypeError for anything else."""
+    if type(value) is str or value is None:
+        return value
+    if isinstance(value, str):  # SafeString and other str subclasses are drawn differently
+        return (SafeData if isinstance(value, SafeData) else str, str(value))
+    if isinstance(value, Promise):
+        return str(value)  # lazy text in the current language, which is part of the key
+    if isinstance(value, SCALARS):
+        return (type(value), value)
+    if isinstance(value, dict) and all(type(name) is str for name in value):
+        return ("context", tuple(sorted((name, plain_key(v)) for name, v in value.items())))
+    if isinstance(value, list | tuple):
+        return (type(value), tuple(plain_key(item) for item in value))
+    raise TypeError(f"a fragment's data must be plain values, not {type(value).__name__}")
+
+
+def forget_all():
+    """Empty the memo (tests that change templates or settings mid-process)."""
+    with _lock:
+        _kept.clear()
+
+
+def _kept_or_drawn(data_key, render):
+    size = settings.FRAGMENT_MEMO_SIZE
+    if not size:
+        return mark_safe(render())
+    key = (*data_key, get_language(), timezone.get_current_timezone_name())
+    with _lock:
+        html = _kept.get(key)
+        if html is not None:
+            _kept.move_to_end(key)
+            return html
+    html = mark_safe(render())
+    with _lock:
+        _kept[key] = html
+        while len(_kept) > size:
+            _kept.popitem(last=False)
+    return html
