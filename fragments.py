@@ -25,6 +25,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.html import format_html
 from django.utils.safestring import SafeData, mark_safe
 from django.utils.translation import get_language
 
@@ -66,6 +67,8 @@ def plain_key(value):
         return (SafeData if isinstance(value, SafeData) else str, str(value))
     if isinstance(value, Promise):
         return str(value)  # lazy text in the current language, which is part of the key
+    if isinstance(value, decimal.Decimal):
+        return (decimal.Decimal, str(value))  # 1.0 and 1.00 are equal but print differently
     if isinstance(value, SCALARS):
         return (type(value), value)
     if isinstance(value, dict) and all(type(name) is str for name in value):
@@ -73,6 +76,20 @@ def plain_key(value):
     if isinstance(value, list | tuple):
         return (type(value), tuple(plain_key(item) for item in value))
     raise TypeError(f"a fragment's data must be plain values, not {type(value).__name__}")
+
+
+def fallback_lang(obj, field):
+    """' lang="fi"' when the page is in Swedish or English but `obj.field` shows Finnish: the
+    field has no text in the page's language and modeltranslation fell back to Finnish, or the
+    field is not translated at all (events). Screen readers then read it with Finnish rules and
+    the browser hyphenates it as Finnish. '' when the text is in the page's language."""
+    default = settings.MODELTRANSLATION_DEFAULT_LANGUAGE
+    language = (get_language() or default).split("-")[0]
+    if language == default or not getattr(obj, field, ""):
+        return ""
+    if getattr(obj, f"{field}_{language}", None):
+        return ""
+    return format_html(' lang="{}"', default)
 
 
 def forget_all():

@@ -1,8 +1,51 @@
 """Page reads of the barometer's results: stored for a closed survey, live otherwise."""
 
+from typing import NamedTuple
+
+import fragments
+
 from .results import survey_results
+
+
+class GroupRow(NamedTuple):
+    label: str
+    respondents: int
+    agree_share: float | None
+
+
+class StatementRows(NamedTuple):
+    key: str
+    text: str
+    lang: str  # ' lang="fi"' when the text falls back to Finnish
+    sentence: str
+    distribution: tuple  # (label, count, share) for 1–5 and "en osaa sanoa"
+    total: int
+    breakdown: tuple  # GroupRow
+    suppressed: bool
 
 
 def survey_results_for(survey):
     """A closed survey's stored results (1 query), else computed."""
     return survey_results(survey)
+
+
+def statement_sections(results):
+    """The results page's statements (chart, tables, sentence), drawn from plain rows once per
+    distinct content: a closed survey's page draws them once per process and language."""
+    statements = tuple(
+        StatementRows(
+            key=result.statement.key,
+            text=result.statement.text,
+            lang=fragments.fallback_lang(result.statement, "text"),
+            sentence=result.sentence,
+            distribution=tuple(result.distribution),
+            total=result.total,
+            breakdown=tuple(
+                GroupRow(group.label, group.respondents, group.agree_share)
+                for group in result.breakdown
+            ),
+            suppressed=result.suppressed,
+        )
+        for result in results.statements
+    )
+    return fragments.draw("barometer/includes/statement_results.html", statements=statements)

@@ -16,7 +16,7 @@ from .clientnet import client_network, survey_rate
 from .forms import SurveyAnswerForm
 from .models import Statement, Survey
 from .results import trends
-from .selectors import survey_results_for
+from .selectors import statement_sections, survey_results_for
 from .services import response_submit
 
 ANSWERED_COOKIE = "barometri_vastattu"
@@ -50,7 +50,10 @@ class SurveyResultsView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         survey = get_object_or_404(Survey.objects.published(), year=self.kwargs["year"])
-        context.update(survey=survey, results=survey_results_for(survey))
+        results = survey_results_for(survey)
+        context.update(
+            survey=survey, results=results, statement_sections=statement_sections(results)
+        )
         return context
 
 

@@ -33,6 +33,7 @@ env = environ.Env(
     ADMIN_URL=(str, "admin/"),
     PAGE_CACHE_SECONDS=(int, 300),
     PAGE_CACHE_VERSION_SECONDS=(float, 1.0),
+    FRAGMENT_MEMO_SIZE=(int, 512),
     RELEASE=(str, ""),
     IDEA_RATE_LIMIT=(str, "5/10m"),
     SURVEY_RATE_LIMIT=(str, "10/h"),
@@ -264,6 +265,9 @@ PAGE_CACHE_SECONDS = env("PAGE_CACHE_SECONDS")
 # How often a process re-reads the content version from the database: other processes see a
 # change within this time, the process that made it at once.
 PAGE_CACHE_VERSION_SECONDS = env("PAGE_CACHE_VERSION_SECONDS")
+# Fragments (charts, closed years' tables, card lists) drawn from plain data are kept by that
+# data, per process, up to this many (fragments.py); 0 draws every one on every request.
+FRAGMENT_MEMO_SIZE = env("FRAGMENT_MEMO_SIZE")
 # Part of every page-cache key, so a shared Redis never serves the previous deploy's HTML.
 # Unset: a hash of the static files' manifest (changes whenever an asset does).
 RELEASE = env("RELEASE")

@@ -16,6 +16,7 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.generic import DetailView, ListView, TemplateView
 
 from feedback.views import idea_form_again
+from networks.selectors import network_cards
 
 from . import middleware, search, selectors
 from .cache_backends import CACHE_ERRORS
@@ -36,7 +37,7 @@ class HomeView(TemplateView):
         home = selectors.home_page()
         context.update(
             home=home,
-            network_groups=home.network_groups,
+            network_cards=network_cards(home.network_groups),
             network_total=sum(home.network_counts.values()),
             home_network_text=network_count_text(home.network_counts),
             home_programme_title=_("Toimenpiteet tilan mukaan"),

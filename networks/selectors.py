@@ -1,11 +1,13 @@
 """Reads for the networks' public pages: one function per page, a fixed number of queries."""
 
 from collections import defaultdict
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db.models import F
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
+
+import fragments
 
 from .models import Event, Network, Theme
 
@@ -15,33 +17,110 @@ GROUP_TITLES = {
 }
 
 
-@dataclass
-class NetworkGroup:
+class ThemeBadge(NamedTuple):
+    name: str
+    lang: str  # ' lang="fi"' when the name falls back to Finnish
+
+
+class NetworkCard(NamedTuple):
+    name: str
+    name_lang: str
+    url: str
+    short_description: str
+    description_lang: str
+    themes: tuple  # ThemeBadge
+
+
+class NetworkGroup(NamedTuple):
     kind: str
     title: str
-    networks: list  # Network instances; with themes, each has `theme_list`
+    networks: tuple  # NetworkCard
 
 
 def network_groups(with_themes=False):
-    """The active networks grouped by kind in listing order (1 query; 2 with their themes).
-    The themes come in one flat query instead of a prefetch: the prefetch's per-network
-    querysets cost more than the page's rendering of them."""
-    groups = {}
-    networks = Network.objects.active().order_by("kind", "order", "name")
-    for network in networks:
-        group = groups.setdefault(
-            network.kind, NetworkGroup(network.kind, GROUP_TITLES.get(network.kind, ""), [])
-        )
-        group.networks.append(network)
+    """The active networks as plain cards grouped by kind, in listing order (1 query; 2 with
+    their themes). The themes come in one flat query instead of a prefetch: the prefetch's
+    per-network querysets cost more than the page's rendering of them."""
+    themes_of = defaultdict(list)
     if with_themes:
-        themes_of = defaultdict(list)
         linked = Theme.objects.filter(networks__active=True).annotate(network_pk=F("networks"))
         for theme in linked.order_by("name"):
-            themes_of[theme.network_pk].append(theme)
-        for group in groups.values():
-            for network in group.networks:
-                network.theme_list = themes_of[network.pk]
-    return list(groups.values())
+            themes_of[theme.network_pk].append(
+                ThemeBadge(theme.name, fragments.fallback_lang(theme, "name"))
+            )
+    cards = {}
+    for network in Network.objects.active().order_by("kind", "order", "name"):
+        cards.setdefault(network.kind, []).append(
+            NetworkCard(
+                name=network.name,
+                name_lang=fragments.fallback_lang(network, "name"),
+                url=network.get_absolute_url(),
+                short_description=network.short_description,
+                description_lang=fragments.fallback_lang(network, "short_description"),
+                themes=tuple(themes_of[network.pk]),
+            )
+        )
+    return [
+        NetworkGroup(kind, GROUP_TITLES.get(kind, ""), tuple(networks))
+        for kind, networks in cards.items()
+    ]
+
+
+def network_cards(groups):
+    """network_groups() drawn, once per distinct content."""
+    return fragments.draw("includes/network_groups.html", network_groups=groups)
+
+
+class NetworkLink(NamedTuple):
+    name: str
+    url: str
+    lang: str
+
+
+class EventRow(NamedTuple):
+    url: str
+    title: str
+    title_lang: str
+    start: object  # aware datetime
+    end: object
+    location_label: str
+    place_lang: str
+    description: str
+    description_lang: str
+    network: NetworkLink | None
+
+
+def event_items(events, *, show_network=False, compact=False):
+    """The <li> items of `events` (models, or a published review's stored copies), drawn from
+    plain rows once per distinct content, language and time zone."""
+    rows = tuple(
+        EventRow(
+            url=_url(event),
+            title=event.title,
+            title_lang=fragments.fallback_lang(event, "title"),
+            start=event.start,
+            end=event.end,
+            location_label=str(event.location_label),
+            place_lang=fragments.fallback_lang(event, "place"),
+            description=event.description,
+            description_lang=fragments.fallback_lang(event, "description"),
+            network=event.network
+            and NetworkLink(
+                event.network.name,
+                _url(event.network),
+                fragments.fallback_lang(event.network, "name"),
+            ),
+        )
+        for event in events
+    )
+    return fragments.draw(
+        "includes/event_items.html", events=rows, show_network=show_network, compact=compact
+    )
+
+
+def _url(obj):
+    url = obj.get_absolute_url  # a stored copy keeps the URL it had as a value
+    return url() if callable(url) else url
 
 
 def network_choices(selected_slug):

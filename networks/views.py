@@ -12,9 +12,8 @@ class NetworkListView(TemplateView):
     template_name = "networks/network_list.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            network_groups=selectors.network_groups(with_themes=True), **kwargs
-        )
+        groups = selectors.network_groups(with_themes=True)
+        return super().get_context_data(network_cards=selectors.network_cards(groups), **kwargs)
 
 
 class NetworkDetailView(DetailView):

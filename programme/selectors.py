@@ -5,23 +5,62 @@ The status matrix is the page that draws the most: its cells (badges as HTML, on
 level, made once), its column and row URLs and its filter options are all built here with a
 fixed number of queries, whatever the size of the programme."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Subquery
 from django.http import Http404
-from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
+import fragments
 from networks.models import Network, networks_of_user
 
 from .badges import status_badge_html
 from .models import AssessmentRound, Measure, MeasureStatus
 from .progress import network_completion, previous_round, round_figures
 from .rules import sees_all_networks
+
+
+class MeasureRow(NamedTuple):
+    code: str
+    title: str
+    url: str
+    lang: str  # ' lang="fi"' when the title falls back to Finnish
+    badge: str  # safe HTML
+
+
+class PriorityRows(NamedTuple):
+    title: str
+    lang: str
+    measures: tuple
+
+
+def measure_table(measures):
+    """The programme page's measures under their priorities, drawn from plain rows once per
+    distinct content (`measures` ordered by priority, each with `headline_badge`)."""
+    groups = {}
+    for measure in measures:
+        priority = measure.priority
+        if priority.pk not in groups:
+            groups[priority.pk] = (priority, [])
+        groups[priority.pk][1].append(
+            MeasureRow(
+                measure.code,
+                measure.title,
+                measure.get_absolute_url(),
+                fragments.fallback_lang(measure, "title"),
+                measure.headline_badge,
+            )
+        )
+    priorities = [
+        PriorityRows(str(priority), fragments.fallback_lang(priority, "title"), tuple(rows))
+        for priority, rows in groups.values()
+    ]
+    return fragments.draw("programme/includes/measure_table.html", priorities=priorities)
 
 
 def round_figures_for(assessment_round):
@@ -102,40 +141,50 @@ class Choice:
     selected: bool
 
 
-@dataclass
-class MatrixColumn:
+class MatrixColumn(NamedTuple):
     name: str
     short: str
     url: str
-
-    @cached_property
-    def link(self):
-        return format_html('<a href="{}">{}</a>', self.url, self.name)
+    link: str  # <a> to the network's page, safe HTML
 
 
-@dataclass
-class MatrixRow:
+class MatrixRow(NamedTuple):
+    """One measure's row, its cells as HTML made here: a template loop per cell cost more
+    than the rest of the page."""
+
     code: str
     title: str
+    short_title: str
     url: str
-    cells: list  # one per column: a badge (safe HTML) or ""
-    entries: list = field(default_factory=list)  # (column, badge) of the non-empty cells
+    cells_html: str  # one <td> per column, a badge or empty
+    entries_html: str  # <li> per column with a badge, for the narrow screen's list
 
-    # The table's cells and the narrow screen's list as HTML made here: a template loop per
-    # cell cost more than the rest of the page.
-    @property
-    def cells_html(self):
-        return mark_safe("".join(f"<td>{cell}</td>" for cell in self.cells))  # badges: safe HTML
 
-    @property
-    def entries_html(self):
-        return mark_safe(  # the links and badges are escaped HTML already
-            "".join(f"<li>{column.link}: {badge}</li>" for column, badge in self.entries)
-        )
+def matrix_row(measure, columns, cells):
+    """cells: one per column, a badge (safe HTML) or ""."""
+    entries = "".join(
+        f"<li>{column.link}: {cell}</li>"
+        for column, cell in zip(columns, cells, strict=True)
+        if cell
+    )
+    return MatrixRow(
+        code=measure.code,
+        title=measure.title,
+        short_title=Truncator(measure.title).words(10, truncate=" …"),  # as truncatewords
+        url=measure.get_absolute_url(),
+        cells_html=mark_safe("".join(f"<td>{cell}</td>" for cell in cells)),  # badges: safe
+        entries_html=mark_safe(entries),  # links made by format_html, badges safe
+    )
 
-    @property
-    def short_title(self):
-        return Truncator(self.title).words(10, truncate=" …")  # as the truncatewords filter
+
+def matrix_table(matrix):
+    """The matrix's table and its narrow-screen list, drawn once per distinct content."""
+    return fragments.draw(
+        "programme/includes/matrix_table.html",
+        year=matrix.year,
+        columns=matrix.columns,
+        rows=matrix.rows,
+    )
 
 
 @dataclass
@@ -275,10 +324,11 @@ def matrix_for_round(assessment_round, params):
     }
     badges = {lv.pk: status_badge_html(lv) for lv in levels}
     not_assessed = status_badge_html(None, promoted=True)
-    columns = [
-        MatrixColumn(name=n.name, short=short_label(n.name), url=n.get_absolute_url())
-        for n in page_networks
-    ]
+    columns = []
+    for n in page_networks:
+        url = n.get_absolute_url()
+        link = format_html('<a href="{}">{}</a>', url, n.name)
+        columns.append(MatrixColumn(n.name, short_label(n.name), url, link))
     rows = []
     for measure in page_measures:
         cells = []
@@ -288,15 +338,7 @@ def matrix_for_round(assessment_round, params):
             cells.append(
                 badges[level_id] if level_id else (not_assessed if key in promoted else "")
             )
-        rows.append(
-            MatrixRow(
-                code=measure.code,
-                title=measure.title,
-                url=measure.get_absolute_url(),
-                cells=cells,
-                entries=[(c, cell) for c, cell in zip(columns, cells, strict=True) if cell],
-            )
-        )
+        rows.append(matrix_row(measure, columns, cells))
     filters = [("vuosi", assessment_round.year)]
     filters += [
         (name, value)

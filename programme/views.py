@@ -19,6 +19,8 @@ from .progress import (
 from .selectors import (
     MATRIX_PARAMETERS,
     matrix_for_round,
+    matrix_table,
+    measure_table,
     round_figures_for,
     round_headline_ranks,
 )
@@ -93,7 +95,7 @@ class ProgrammeView(ClosedRoundMixin, TemplateView):
         context.update(
             figures=figures,
             sentence=figures_sentence(figures),
-            measures=measures,
+            measure_table=measure_table(measures),
             figures_chart_rows=chart_rows(figures),
             chart_title=_("Toimenpiteet tilan mukaan %(year)s") % {"year": self.round.year},
             history=history,
@@ -110,7 +112,8 @@ class MatrixView(ClosedRoundMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["matrix"] = matrix_for_round(self.round, self.request.GET)
+        context["matrix"] = matrix = matrix_for_round(self.round, self.request.GET)
+        context["matrix_table"] = matrix_table(matrix)
         return context
 
 

@@ -1,18 +1,17 @@
 import functools
-from functools import lru_cache
 
 from django import template
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse, translate_url
-from django.utils.functional import Promise
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, get_language_info, override
 from django.utils.translation import gettext as _
 
+import fragments
 from kumppanuus import charts
 from kumppanuus.markdown import render_markdown
+from networks import selectors as networks_selectors
 from programme.badges import status_badge_html
 from programme.progress import percent_text
 
@@ -26,17 +25,12 @@ def markdown_filter(text):
 
 @register.simple_tag
 def fallback_lang(obj, field):
-    """' lang="fi"' when the page is in Swedish or English but `obj.field` shows Finnish: the
-    field has no text in the page's language and modeltranslation fell back to Finnish, or the
-    field is not translated at all (events). Screen readers then read it with Finnish rules and
-    the browser hyphenates it as Finnish. '' when the text is in the page's language."""
-    default = settings.MODELTRANSLATION_DEFAULT_LANGUAGE
-    language = (get_language() or default).split("-")[0]
-    if language == default or not getattr(obj, field, ""):
-        return ""
-    if getattr(obj, f"{field}_{language}", None):
-        return ""
-    return format_html(' lang="{}"', default)
+    return fragments.fallback_lang(obj, field)
+
+
+@register.simple_tag
+def event_items(events, show_network=False, compact=False):
+    return networks_selectors.event_items(events, show_network=show_network, compact=compact)
 
 
 @register.filter
@@ -51,40 +45,18 @@ def status_badge(level, promoted=True):
     return status_badge_html(level, promoted)
 
 
-# Charts are pure functions of their data and the language, and a page of closed years
-# draws the same ones on every request: each distinct chart is drawn once per process.
-CHART_MEMO_SIZE = 512
-PLAIN_DATA = (str, int, float, bool, type(None))
-
-
-def _plain(value):
-    """A chart's input as a hashable key: lists as tuples, lazy text as text. Anything else
-    (a model instance, whose fields can change under the same key) is refused."""
-    if isinstance(value, list | tuple):
-        return tuple(_plain(item) for item in value)
-    if isinstance(value, Promise):
-        return str(value)
-    if isinstance(value, PLAIN_DATA):
-        return value
-    raise TypeError(f"chart data must be plain values, not {type(value).__name__}")
-
-
-@lru_cache(maxsize=CHART_MEMO_SIZE)
-def _drawn(template_name, language, draw, args):
-    return mark_safe(render_to_string(template_name, draw(*args)))
-
-
 def chart_tag(template_name):
-    """A template tag drawing `template_name` with the context its function returns, the
-    result kept by its arguments and the language (the same input always draws the same)."""
+    """A template tag drawing `template_name` with the context its function returns. A chart
+    is a pure function of its plain data and the language: each distinct chart is drawn once
+    per process (fragments.py), so a page of closed years draws its charts once."""
 
-    def register_chart(draw):
-        @functools.wraps(draw)
+    def register_chart(build):
+        @functools.wraps(build)
         def tag(*args):
-            return _drawn(template_name, get_language(), draw, _plain(args))
+            return fragments.draw_with(template_name, build, *args)
 
         register.simple_tag(tag)
-        return draw
+        return build
 
     return register_chart
 
