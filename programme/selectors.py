@@ -63,6 +63,86 @@ def measure_table(measures):
     return fragments.draw("programme/includes/measure_table.html", priorities=priorities)
 
 
+class NetworkStatusRow(NamedTuple):
+    code: str
+    title: str
+    url: str
+    lang: str
+    badge: str  # safe HTML
+    note: str
+
+
+def network_statuses(network):
+    """A network page's table of its measures' statuses in the latest closed round (3
+    queries), drawn from plain rows once per distinct content."""
+    latest = AssessmentRound.objects.latest_closed()
+    if latest is None:
+        return ""
+    statuses = {
+        status.measure_id: status
+        for status in latest.statuses.filter(network=network).select_related("level")
+    }
+    measures = (
+        network.measures.filter(programme_id=latest.programme_id)
+        .only("programme", "code", "title", "order")
+        .order_by("order", "code")
+    )
+    badges = {}
+    rows = []
+    for measure in measures:
+        status = statuses.get(measure.pk)
+        level = status.level if status else None
+        key = level.pk if level else None
+        if key not in badges:
+            badges[key] = status_badge_html(level)
+        rows.append(
+            NetworkStatusRow(
+                code=measure.code,
+                title=Truncator(measure.title).words(14, truncate=" …"),  # as truncatewords
+                url=measure.get_absolute_url(),
+                lang=fragments.fallback_lang(measure, "title"),
+                badge=badges[key],
+                note=status.note if status else "",
+            )
+        )
+    return fragments.draw(
+        "programme/includes/network_statuses.html",
+        year=latest.year,
+        programme=latest.programme.name,
+        rows=rows,
+    )
+
+
+class AssessmentRow(NamedTuple):
+    network: str
+    url: str
+    lang: str
+    badge: str  # safe HTML
+    note: str
+    note_lang: str
+
+
+def measure_assessments(statuses):
+    """A measure page's table of one year's network assessments (`statuses` with network and
+    level), drawn from plain rows once per distinct content."""
+    badges = {}
+    rows = []
+    for status in statuses:
+        if status.level_id not in badges:
+            badges[status.level_id] = status_badge_html(status.level)
+        rows.append(
+            AssessmentRow(
+                network=status.network.name,
+                url=status.network.get_absolute_url(),
+                lang=fragments.fallback_lang(status.network, "name"),
+                badge=badges[status.level_id],
+                note=status.note,
+                note_lang=fragments.fallback_lang(status, "note"),
+            )
+        )
+    return fragments.draw("programme/includes/measure_assessments.html", rows=rows)
+
+
 def round_figures_for(assessment_round):
     """The round's RoundFigures: a closed round's stored figures (1 query), else computed."""
     return round_figures(assessment_round)

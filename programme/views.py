@@ -20,6 +20,7 @@ from .selectors import (
     MATRIX_PARAMETERS,
     matrix_for_round,
     matrix_table,
+    measure_assessments,
     measure_table,
     round_figures_for,
     round_headline_ranks,
@@ -154,7 +155,7 @@ class MeasureDetailView(DetailView):
         year = self._year(years)
         context["headline_history"] = [(year, levels.get(rank)) for year, rank in history]
         context["years"], context["year"] = years, year
-        context["statuses"] = (
+        context["assessments"] = measure_assessments(
             MeasureStatus.objects.public()
             .filter(measure=measure, round__year=year)
             .select_related("network", "level")

@@ -4,7 +4,8 @@
 Every page is reported as requests per second, p50/p99 latency and the ratio of its
 throughput to a static file served by the same gunicorn + WhiteNoise in the same run, so
 the figures compare across machines. One run measures every public page with the page cache
-on and off, with the demo data and (`--large`) with 300,000 statuses / 100,000 respondents,
+on and off (off: with and without the fragment memo of fragments.py), with the demo data and
+(`--large`) with 300,000 statuses / 100,000 respondents,
 `/ohjelma/?x=<unique>` with the cache on, and (`--import`) the barometer import of 100,000
 respondents on SQLite and, given `--import-postgres URL`, on PostgreSQL. Run: `make bench` or
 `.venv/bin/python scripts/bench.py [--large] [--import] [--duration 10] [--connections 16]`.
@@ -76,27 +77,34 @@ def main():
     manage(env, "collectstatic", "--noinput", "-v0")
     static_path = "/static/" + hashed_static_name("css/site.css")
     static = ("staattinen tiedosto", static_path)
-    modes = [("välimuisti pois", "0"), ("välimuisti päällä", "300")]
+    # (title, page cache seconds, fragment memo size): the production default keeps drawn
+    # fragments (fragments.py); the first mode draws everything on every request.
+    modes = [
+        ("välimuisti ja fragmenttimuisti pois", "0", "0"),
+        ("välimuisti pois", "0", "512"),
+        ("välimuisti päällä", "300", "512"),
+    ]
     if args.no_cache:
-        modes = modes[:1]
+        modes = modes[:2]
     elif args.cache_only:
-        modes = modes[1:]
+        modes = modes[2:]
     large_env = production_env(WORK / "large.sqlite3")
     if args.large:
         prepare_database(large_env, large=True)
     tables = []
-    for mode, seconds in modes:
-        results = run_pages({**env, "PAGE_CACHE_SECONDS": seconds}, [static, *DEMO_PAGES], args)
+    for mode, seconds, fragments in modes:
+        settings = {"PAGE_CACHE_SECONDS": seconds, "FRAGMENT_MEMO_SIZE": fragments}
+        results = run_pages({**env, **settings}, [static, *DEMO_PAGES], args)
         if seconds != "0":
             results += run_pages(
-                {**env, "PAGE_CACHE_SECONDS": seconds},
+                {**env, **settings},
                 [static, ("ohjelma ?x=<joka kerta uusi>", "/ohjelma/?x=")],
                 args,
                 unique_query=True,
             )
         if args.large:
             pages = [static, *LARGE_PAGES, *LARGE_SURVEY_PAGES]
-            results += run_pages({**large_env, "PAGE_CACHE_SECONDS": seconds}, pages, args)
+            results += run_pages({**large_env, **settings}, pages, args)
         tables.append((mode, results))
     for mode, results in tables:
         print(f"\n## {mode}")

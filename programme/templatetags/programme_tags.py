@@ -3,26 +3,14 @@
 from django import template
 
 from programme import selectors
-from programme.models import AssessmentRound
 
 register = template.Library()
 
 
-@register.inclusion_tag("programme/includes/network_statuses.html")
+@register.simple_tag
 def network_statuses(network):
     """The network's statuses in the latest closed round, one row per promoted measure."""
-    latest = AssessmentRound.objects.latest_closed()
-    if latest is None:
-        return {"round": None}
-    statuses = {
-        s.measure_id: s for s in latest.statuses.filter(network=network).select_related("level")
-    }
-    measures = network.measures.filter(programme_id=latest.programme_id).order_by("order", "code")
-    return {
-        "round": latest,
-        "network": network,
-        "rows": [(measure, statuses.get(measure.pk)) for measure in measures],
-    }
+    return selectors.network_statuses(network)
 
 
 @register.inclusion_tag("admin/programme/includes/assessment_tasks.html", takes_context=True)
