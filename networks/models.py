@@ -2,9 +2,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch, Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from reversing import reverse_by
 
 
 class Theme(models.Model):
@@ -66,7 +67,7 @@ class Network(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("networks:network-detail", kwargs={"slug": self.slug})
+        return reverse_by("networks:network-detail", slug=self.slug)
 
 
 class ContactPerson(models.Model):
@@ -178,7 +179,7 @@ class Event(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("networks:event-detail", kwargs={"pk": self.pk})
+        return reverse_by("networks:event-detail", pk=self.pk)
 
     def clean(self):
         if self.start and self.end and self.end < self.start:

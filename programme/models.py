@@ -3,11 +3,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from networks.models import Network
+from reversing import reverse_by
 
 
 class Programme(models.Model):
@@ -128,7 +128,7 @@ class Measure(models.Model):
         return f"{self.code}. {self.title}"
 
     def get_absolute_url(self):
-        return reverse("programme:measure-detail", kwargs={"code": self.code})
+        return reverse_by("programme:measure-detail", code=self.code)
 
     def clean(self):
         if (
