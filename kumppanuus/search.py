@@ -95,15 +95,17 @@ class PrioritySource(Source):
 
 class ReviewSource(Source):
     def queryset(self):
-        return AnnualReview.objects.published()
+        return AnnualReview.objects.published().defer("figures")  # a hit shows title and lead
 
 
 class ReviewPartSource(Source):
     model = None
 
     def queryset(self):
-        return self.model.objects.filter(review__state=AnnualReview.State.PUBLISHED).select_related(
-            "review"
+        return (
+            self.model.objects.filter(review__state=AnnualReview.State.PUBLISHED)
+            .select_related("review")
+            .defer("review__figures")
         )
 
     def title(self, part):

@@ -49,7 +49,8 @@ def network_groups(with_themes=False):
                 ThemeBadge(theme.name, fragments.fallback_lang(theme, "name"))
             )
     cards = {}
-    for network in Network.objects.active().order_by("kind", "order", "name"):
+    listed = Network.objects.active().only("slug", "name", "kind", "short_description", "order")
+    for network in listed.order_by("kind", "order", "name"):
         cards.setdefault(network.kind, []).append(
             NetworkCard(
                 name=network.name,
