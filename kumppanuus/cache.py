@@ -215,7 +215,14 @@ def _is_canonical(request, names, query):
 
 def _page_key(request, version, query):
     raw = json.dumps(
-        [request.scheme, request.get_host(), request.path, query, request.LANGUAGE_CODE]
+        [
+            request.scheme,
+            request.get_host(),
+            request.path,
+            query,
+            request.LANGUAGE_CODE,
+            timezone.get_current_timezone_name(),  # pages show times in the active zone
+        ]
     )
     digest = hashlib.sha256(raw.encode()).hexdigest()
     return f"page-cache:{release()}:{version}:{digest}"
