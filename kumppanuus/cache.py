@@ -81,7 +81,12 @@ def invalidate_pages(**kwargs):
         ContentVersion.objects.bulk_create([ContentVersion(pk=1, version=2)], ignore_conflicts=True)
 
 
-WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
+# SQLite's "INSERT OR IGNORE INTO" is how a many-to-many add() writes its link rows.
+WRITE = re.compile(
+    r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)'
+    r'\s+"?(\w+)"?',
+    re.IGNORECASE,
+)
 
 
 @lru_cache(maxsize=1)
@@ -170,7 +175,7 @@ def page_lifetime(now=None):
 def query_parameters(request):
     """The names of the parameters this page reads, in their fixed order, as its view declares
     them (`cache_query_parameters` on the view class or function); a view that declares none
-    reads none."""
+    reads none. None for a path that is no page (it is answered 404, never redirected)."""
     return _declared_parameters(request.path_info, get_language())
 
 
@@ -181,7 +186,7 @@ def _declared_parameters(path_info, language):
     try:
         view = resolve(path_info).func
     except Resolver404:
-        return ()
+        return None
     return getattr(getattr(view, "view_class", view), "cache_query_parameters", ())
 
 
@@ -305,9 +310,13 @@ class PageCacheMiddleware:
         if version is None:  # no database and no version seen yet
             return self.get_response(request)
         names = query_parameters(request)
+        if names is None:  # no page here: never cached, never redirected ("//evil.example/")
+            return self.get_response(request)
         query = canonical_query(request, names)
         if not _is_canonical(request, names, query):  # unread parameters, padded values
-            return HttpResponseRedirect(request.path + (f"?{query}" if query else ""))
+            # One leading slash: "//host/" or "/\\host/" in Location would leave the site.
+            path = "/" + request.path.lstrip("/\\")
+            return HttpResponseRedirect(path + (f"?{query}" if query else ""))
         key = _page_key(request, version, query)
         cached = cache.get(key)
         if cached is not None:
