@@ -851,11 +851,9 @@ def normalised(html):
     return re.sub(r'nonce="[^"]*"', "", html)
 
 
-ORACLE_PAGES = [url for url in page_list(q="{token}") if not url.startswith("/haku/")] + [
-    "/haku/?q={token}",
-    "/haku/?q=foorumi",
-    REVIEW,
-]
+# Search is left out: on PostgreSQL its ranking and stemming read the marked texts themselves
+# ("R4AAAA" and "R4BBBB" stem and rank differently), so two renders legitimately differ.
+ORACLE_PAGES = [url for url in page_list(q="{token}") if not url.startswith("/haku/")] + [REVIEW]
 
 
 def render_in_order(client, token, langs, zone=None):
