@@ -83,7 +83,7 @@ def invalidate_pages(**kwargs):
 
 # SQLite's "INSERT OR IGNORE INTO" is how a many-to-many add() writes its link rows.
 WRITE = re.compile(
-    r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)'
+    r"^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)"
     r'\s+"?(\w+)"?',
     re.IGNORECASE,
 )
