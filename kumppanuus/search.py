@@ -1,10 +1,10 @@
 """Site search over public content only: what a page would not show, search does not find.
 
-On PostgreSQL: full-text search, each language over its own fields (`name_sv`, `name_en`, …;
+On PostgreSQL: full-text search, each language over its own fields (`name_fi`, `name_sv`, …;
 fields without translations as they are) with its own configuration (`finnish`, `swedish`,
 `english`: stemming, so "verkostojen" finds "verkosto"), ranked, only rows that match (`@@`;
 a rank above 0 is not a match), with a GIN expression index per source and language
-(migrations 0002 and 0007). On SQLite: a case-insensitive substring fallback so the embedded
+(migrations 0002, 0007 and 0008). On SQLite: a case-insensitive substring fallback so the embedded
 default still works. People are found by their public name, title and organisation only.
 """
 
@@ -184,10 +184,11 @@ def matches(source, query):
     words = query_words(query)
     if not words:
         return rows.none()
+    language = current_language()
+    fields = language_fields(rows.model, source.fields, language)
     if uses_full_text():
-        language = current_language()
         config = SEARCH_CONFIGS[language]
-        vector = SearchVector(*language_fields(rows.model, source.fields, language), config=config)
+        vector = SearchVector(*fields, config=config)
         search = SearchQuery(prefix_tsquery(query), config=config, search_type="raw")
         return (
             rows.annotate(document=vector)
@@ -197,7 +198,7 @@ def matches(source, query):
         )
     condition = reduce(
         lambda a, b: a & b,
-        (reduce(or_, (Q(**{f"{f}__icontains": w}) for f in source.fields)) for w in words),
+        (reduce(or_, (Q(**{f"{f}__icontains": w}) for f in fields)) for w in words),
     )
     return rows.filter(condition).order_by("pk")
 
@@ -215,14 +216,13 @@ def current_language():
 
 
 def language_fields(model, fields, language):
-    """The columns of `fields` in `language`: name → name_sv; untranslated fields as they are.
-    Finnish reads the original columns (modeltranslation keeps the default language there)."""
+    """The columns of `fields` in `language`: name → name_fi, name_sv; untranslated fields as
+    they are. Never the original column of a translated field: modeltranslation writes the
+    language active at a save there, so a save in the Swedish admin would put Swedish in it."""
     try:
         translated = set(translator.get_options_for_model(model).fields)
     except NotRegistered:
         translated = set()
-    if language == "fi":
-        return tuple(fields)
     return tuple(f"{field}_{language}" if field in translated else field for field in fields)
 
 

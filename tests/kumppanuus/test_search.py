@@ -4,6 +4,7 @@ from django.db import connection
 from kumppanuus.models import AnnualReview
 from networks.models import Event, Network
 from programme.models import AssessmentRound
+from tests.conftest import admin_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -180,3 +181,62 @@ def test_search_query_count_constant_with_ten_times_the_content(client, demo_dat
 def test_every_page_has_a_search_box(client, demo_data):
     page = client.get("/verkostot/").content.decode()
     assert 'role="search"' in page and 'action="/haku/"' in page
+
+
+@pytest.mark.parametrize("admin_language", ["sv", "en"])
+@pytest.mark.parametrize(
+    "admin_path, lookup, model_field, fi_query, fi_found",
+    [
+        ("networks/network", {"slug": "matkailu"}, "name", "matkailu", "Matkailufoorumi"),
+        (
+            "programme/measure",
+            {"title_fi__startswith": "Kehitetään matkailun yhteismarkkinointia"},
+            "title",
+            "yhteismarkkinointia",
+            "matkailun yhteismarkkinointia",
+        ),
+    ],
+)
+def test_a_save_in_any_admin_language_keeps_every_language_searchable(
+    client, demo_data, admin_language, admin_path, lookup, model_field, fi_query, fi_found
+):
+    """An editor working in the Swedish or English admin saves a network or a measure: the
+    Finnish text must stay findable in Finnish, the new Swedish and English texts in theirs."""
+    from django.apps import apps
+
+    model = apps.get_model(*admin_path.split("/"))
+    row = model.objects.get(**lookup)
+    client.login(username="toimittaja", password="kumppanuus-demo-2026")
+    change = f"/{admin_language}/admin/{admin_path}/{row.pk}/change/"
+    data = admin_form_data(
+        client.get(change),
+        **{f"{model_field}_sv": "Hakutestiord på svenska", f"{model_field}_en": "Searchtest words"},
+    )
+    response = client.post(change, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    client.logout()
+    assert fi_found in search(client, fi_query)
+    sv_page = client.get("/sv/haku/", {"q": "hakutestiord"}).content.decode()
+    assert "Hakutestiord på svenska" in sv_page
+    en_page = client.get("/en/haku/", {"q": "searchtest"}).content.decode()
+    assert "Searchtest words" in en_page
+
+
+@full_text_only
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_every_source_searches_through_its_full_text_index(demo_data, language):
+    """The GIN index must be built from the very expression the search runs, or PostgreSQL
+    reads every row. With every other way to reach a row priced out (sequential and plain index
+    scans; nested loops, which could reach it through a join's key), each plan names its index."""
+    from django.utils import translation
+
+    from kumppanuus.search import SOURCES, matches
+
+    with translation.override(language), connection.cursor() as cursor:
+        for setting in ("enable_seqscan", "enable_indexscan", "enable_nestloop"):
+            cursor.execute(f"SET LOCAL {setting} = off")
+        for source in SOURCES:
+            sql, params = matches(source, "verkosto").query.sql_with_params()
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "Index Scan on search_" in plan, (source.key, plan)
