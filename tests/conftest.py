@@ -1,5 +1,4 @@
 import fnmatch
-import io
 import os
 import tomllib
 from pathlib import Path
@@ -7,10 +6,11 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import caches
-from django.core.management import call_command
 from django.db import connection
 from django.forms import MultiWidget
 from django.test.utils import CaptureQueriesContext
+
+from tests import demo_snapshot
 
 ALLOWED_SKIPS = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["tool"][
     "kumppanuus"
@@ -92,9 +92,16 @@ def reset_rate_limits():
     caches["ratelimit"].clear()
 
 
+@pytest.fixture(scope="session")
+def _demo_tables(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        return demo_snapshot.take()
+
+
 @pytest.fixture
-def demo_data(db):
-    call_command("load_demo", stdout=io.StringIO())
+def demo_data(_demo_tables, db):
+    """The database as `load_demo` leaves it (loaded once per run, copied back per test)."""
+    demo_snapshot.restore(_demo_tables)
 
 
 @pytest.fixture
