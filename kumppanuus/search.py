@@ -12,11 +12,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import reduce
-from operator import or_
+from operator import and_, or_
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Window
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, TextField, Value, Window
+from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -33,6 +34,7 @@ from .models import AnnualReview, Highlight, ReviewSection
 MIN_QUERY_LENGTH = 2
 MAX_QUERY_LENGTH = 200
 SEARCH_CONFIGS = {"fi": "finnish", "sv": "swedish", "en": "english"}
+FALLBACK_LANGUAGE = "fi"  # settings.MODELTRANSLATION_FALLBACK_LANGUAGES
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ class NetworkSource(Source):
 
 class EventSource(Source):
     def queryset(self):
-        return Event.objects.with_network()
+        return Event.objects.public()
 
     def url(self, event):
         if event.network_id:
@@ -181,26 +183,41 @@ def uses_full_text():
 def matches(source, query):
     """The source's matching rows, best first."""
     rows = source.queryset()
-    words = query_words(query)
-    if not words:
+    terms = query_terms(query)
+    if not terms:
         return rows.none()
     language = current_language()
     fields = language_fields(rows.model, source.fields, language)
     if uses_full_text():
         config = SEARCH_CONFIGS[language]
         vector = SearchVector(*fields, config=config)
-        search = SearchQuery(prefix_tsquery(query), config=config, search_type="raw")
+        search = SearchQuery(prefix_tsquery(terms), config=config, search_type="raw")
         return (
             rows.annotate(document=vector)
             .filter(document=search)  # the @@ match
             .annotate(rank=SearchRank(vector, search))
             .order_by("-rank", "pk")
         )
-    condition = reduce(
-        lambda a, b: a & b,
-        (reduce(or_, (Q(**{f"{f}__icontains": w}) for f in fields)) for w in words),
-    )
-    return rows.filter(condition).order_by("pk")
+    shown = {f"shown_{i}": field for i, field in enumerate(fields)}
+    return rows.alias(**shown).filter(substring_condition(terms, shown)).order_by("pk")
+
+
+def substring_condition(terms, names):
+    """SQLite's fallback: every term in one of the columns `names`, as written or word by
+    word. SQLite folds the case of ASCII letters only, so ä, ö, å and the rest are tried in
+    the usual spellings (järjestö, Järjestö, JÄRJESTÖ)."""
+
+    def anywhere(needle):
+        spellings = {needle, needle.lower(), needle.upper(), needle.capitalize()}
+        return reduce(or_, (Q(**{f"{n}__icontains": s}) for n in names for s in spellings))
+
+    def term_found(term, words):
+        every_word = reduce(and_, map(anywhere, words)) if words else None
+        if term in words:
+            return every_word
+        return anywhere(term) | every_word if every_word else anywhere(term)
+
+    return reduce(and_, (term_found(term, words) for term, words in terms))
 
 
 def top_matches(source, query, limit):
@@ -216,25 +233,66 @@ def current_language():
 
 
 def language_fields(model, fields, language):
-    """The columns of `fields` in `language`: name → name_fi, name_sv; untranslated fields as
-    they are. Never the original column of a translated field: modeltranslation writes the
-    language active at a save there, so a save in the Swedish admin would put Swedish in it."""
+    """What a page in `language` shows of `fields`, as expressions: a translated field's own
+    column (name → name_sv), or the Finnish one where that is empty, as modeltranslation's
+    fallback shows it; never the original column, which modeltranslation writes in whatever
+    language was active at a save. Untranslated fields as they are. The GIN indexes
+    (migrations 0008, 0009) are built from these very expressions."""
     try:
         translated = set(translator.get_options_for_model(model).fields)
     except NotRegistered:
         translated = set()
-    return tuple(f"{field}_{language}" if field in translated else field for field in fields)
+    return tuple(
+        shown_text(field, language) if field in translated else F(field) for field in fields
+    )
 
 
-def prefix_tsquery(query):
-    """Every word stemmed and prefix-matched, all required: "matkailun" → matkailu:*, which
-    also finds the compound "Matkailufoorumi". Only word characters reach the tsquery."""
-    return " & ".join(f"{word}:*" for word in query_words(query))
+def shown_text(field, language):
+    own = F(f"{field}_{language}")
+    if language == FALLBACK_LANGUAGE:
+        return own
+    text = TextField()
+    return Coalesce(
+        NullIf(own, Value(""), output_field=text),
+        F(f"{field}_{FALLBACK_LANGUAGE}"),
+        output_field=text,
+    )
+
+
+def prefix_tsquery(terms):
+    """Every term required, each prefix-matched and stemmed: "matkailun" → matkailu:*, which
+    also finds the compound "Matkailufoorumi". A term with dots or hyphens is matched as
+    written, as PostgreSQL's parser reads a date or a web address ("15.2.2030",
+    "www.ruokaketjut.fi"), or word by word. Only letters, digits and inner dots and hyphens
+    reach the tsquery."""
+
+    def term_query(term, words):
+        alternatives = [] if term in words else [f"{term}:*"]
+        if words:
+            alternatives.append(" & ".join(f"{word}:*" for word in words))
+        return "(" + " | ".join(alternatives) + ")"
+
+    return " & ".join(term_query(term, words) for term, words in terms)
+
+
+TERM = re.compile(r"[^\W_]+(?:[.-][^\W_]+)*")
+WORD = re.compile(r"[^\W_]+")
+
+
+def query_terms(query):
+    """(term as written, its words of two or more letters or digits) for each term: "15.2.2030"
+    → ("15.2.2030", ("15", "2030")), "matkailu" → ("matkailu", ("matkailu",))."""
+    terms = []
+    for term in TERM.findall(query):
+        words = tuple(w for w in WORD.findall(term) if len(w) >= MIN_QUERY_LENGTH)
+        if words or len(term) >= MIN_QUERY_LENGTH:
+            terms.append((term, words))
+    return terms
 
 
 def query_words(query):
-    """Letters and digits only, two or more in a row: nothing else reaches a query."""
-    return [word for word in re.findall(r"[^\W_]+", query) if len(word) >= MIN_QUERY_LENGTH]
+    """Letters and digits only, two or more in a row."""
+    return [word for _term, words in query_terms(query) for word in words]
 
 
 def snippet(text, query, width=200):
@@ -245,14 +303,18 @@ def snippet(text, query, width=200):
     positions = [lowered.find(s.lower()) for s in stems if s.lower() in lowered]
     start = max(min(positions) - width // 3, 0) if positions else 0
     extract = text[start : start + width]
-    escaped = escape(extract)
+    pieces = [extract]
     if stems:
         alternatives = "|".join(
             re.escape(stem) for stem in sorted(set(stems), key=len, reverse=True)
         )
-        escaped = re.sub(
-            rf"((?:{alternatives})\w*)", r"<mark>\1</mark>", escaped, flags=re.IGNORECASE
-        )
+        # Split before escaping: every odd piece is a match, and a match never reaches into
+        # an entity ("quot" is no match inside the &quot; of a quotation mark).
+        pieces = re.split(rf"((?:{alternatives})\w*)", extract, flags=re.IGNORECASE)
+    escaped = "".join(
+        f"<mark>{escape(piece)}</mark>" if i % 2 else escape(piece)
+        for i, piece in enumerate(pieces)
+    )
     prefix = "…" if start else ""
     suffix = "…" if start + width < len(text) else ""
     return mark_safe(prefix + escaped + suffix)  # every piece of text was escaped above

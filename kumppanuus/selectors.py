@@ -49,7 +49,7 @@ def home_page(events=3):
             ]
     page.network_groups = network_groups()
     page.network_counts = network_counts(page.network_groups)
-    page.upcoming_events = list(Event.objects.with_network().upcoming()[:events])
+    page.upcoming_events = list(Event.objects.public().upcoming()[:events])
     # The teaser shows the title and lead; the stored figures are the review page's.
     page.latest_review = AnnualReview.objects.published().defer("figures").order_by("-year").first()
     return page

@@ -39,7 +39,7 @@ class NetworkSitemap(Sitemap):
 
 class EventSitemap(Sitemap):
     def items(self):
-        return Event.objects.exclude(network__active=False).order_by("start", "pk")
+        return Event.objects.public().order_by("start", "pk")
 
 
 class MeasureSitemap(Sitemap):

@@ -141,6 +141,11 @@ class EventQuerySet(models.QuerySet):
     def with_network(self):
         return self.select_related("network")
 
+    def public(self):
+        """What visitors may see: events without a network or of an active one (a closed
+        network's page is gone, and so are its events), the network joined in."""
+        return self.with_network().exclude(network__active=False)
+
 
 class Event(models.Model):
     title = models.CharField(_("otsikko"), max_length=200)

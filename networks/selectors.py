@@ -140,13 +140,12 @@ def network_counts(groups):
 
 def event_for_page(pk):
     """One event with its network (1 query); 404 when there is none or its network is closed."""
-    events = Event.objects.with_network().exclude(network__active=False)
-    return get_object_or_404(events, pk=pk)
+    return get_object_or_404(Event.objects.public(), pk=pk)
 
 
 def events_of(network=None):
-    """All events, or one network's, with the network joined in."""
-    events = Event.objects.with_network()
+    """All public events, or one network's, with the network joined in."""
+    events = Event.objects.public()
     return events.filter(network=network) if network else events
 
 

@@ -5,7 +5,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from . import selectors
 from .calendar import events_to_ical
-from .models import Event, Network
+from .models import Network
 
 
 class NetworkListView(TemplateView):
@@ -110,7 +110,7 @@ def _ical_response(events, name):
 
 
 def events_ical(request):
-    return _ical_response(Event.objects.with_network(), str(_("Kumppanuusfoorumin tapahtumat")))
+    return _ical_response(selectors.events_of(), str(_("Kumppanuusfoorumin tapahtumat")))
 
 
 def network_events_ical(request, slug):

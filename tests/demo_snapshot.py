@@ -5,9 +5,10 @@ hundreds of tests start from it. The first test that asks loads it for real, wit
 password hasher, and every table is copied aside as it stood before and after, into tables
 beside the originals (`demo_after__<table>`): every connection sees them (SQLite's test
 database is shared in memory, and Playwright's greenlets open connections of their own), and
-Django's flush between transactional tests leaves them alone. A test then gets the very rows `load_demo` wrote, restored with one INSERT … SELECT per table
-inside its own transaction (so its changes still roll back). Nothing is converted on the way:
-the copy never leaves the database.
+Django's flush between transactional tests leaves them alone. A test then gets the very rows
+`load_demo` wrote, restored with one INSERT … SELECT per table inside its own transaction (so
+its changes still roll back). Nothing is converted on the way: the copy never leaves the
+database.
 """
 
 import io

@@ -41,6 +41,16 @@ def test_unknown_event_or_closed_network_is_404(client, db):
     assert client.get(f"/tapahtumat/{hidden.pk}/tapahtuma.ics").status_code == 404
 
 
+def test_a_closed_networks_events_leave_every_list_feed_and_search(client, demo_data):
+    """Its page answers 404, so no list, calendar feed or search may still offer the event."""
+    title = "Koronasta elpyminen: matkailun webinaari"
+    places = ["/tapahtumat/arkisto/", "/tapahtumat.ics", "/haku/?q=koronasta+elpyminen"]
+    assert all(title in client.get(url).content.decode() for url in places)
+    Network.objects.filter(slug="matkailu").update(active=False)
+    still = [url for url in places if title in client.get(url).content.decode()]
+    assert still == []
+
+
 def test_single_event_ics_has_stamp_uid_and_url_from_site_url(client, settings, demo_data):
     settings.SITE_URL = "https://kumppanuus.example.fi/"
     event = Event.objects.get(title="Järjestöfoorumi 2020")
