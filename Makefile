@@ -7,6 +7,8 @@ PORT ?= 8000
 RUN_SITE_URL := $(or $(SITE_URL),$(shell sed -n 's/^SITE_URL=//p' .env 2>/dev/null),http://127.0.0.1:$(PORT))
 INSTALLED := $(VENV)/.installed
 
+# Test processes (pytest-xdist): one per core by default; TEST_WORKERS=0 runs in this process.
+TEST_WORKERS ?= auto
 # Test runs are production-like (DEBUG off) with a throwaway key.
 TEST_ENV := DEBUG=False SECRET_KEY=test-only-not-secret ALLOWED_HOSTS=testserver,127.0.0.1,localhost \
 	SECURE_SSL_REDIRECT=False
@@ -44,7 +46,7 @@ test: install
 	$(VENV)/bin/ruff check .
 	$(TEST_ENV) $(PY) manage.py check
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
-	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 bench: install
 	$(PY) scripts/bench.py
