@@ -4,8 +4,8 @@ On PostgreSQL: full-text search, each language over its own fields (`name_fi`, `
 fields without translations as they are) with its own configuration (`finnish`, `swedish`,
 `english`: stemming, so "verkostojen" finds "verkosto"), ranked, only rows that match (`@@`;
 a rank above 0 is not a match), with a GIN expression index per source and language
-(migrations 0002, 0007 and 0008). On SQLite: a case-insensitive substring fallback so the embedded
-default still works. People are found by their public name, title and organisation only.
+(migrations 0002, 0007, 0008, 0009). On SQLite: a case-insensitive substring fallback so the
+embedded default still works. People are found by their public name, title and organisation only.
 """
 
 import re
@@ -23,6 +23,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from modeltranslation import settings as mt_settings
 from modeltranslation.translator import NotRegistered, translator
 
 from barometer.models import Question, Statement, Survey
@@ -34,7 +35,6 @@ from .models import AnnualReview, Highlight, ReviewSection
 MIN_QUERY_LENGTH = 2
 MAX_QUERY_LENGTH = 200
 SEARCH_CONFIGS = {"fi": "finnish", "sv": "swedish", "en": "english"}
-FALLBACK_LANGUAGE = "fi"  # settings.MODELTRANSLATION_FALLBACK_LANGUAGES
 
 
 @dataclass(frozen=True)
@@ -249,13 +249,12 @@ def language_fields(model, fields, language):
 
 def shown_text(field, language):
     own = F(f"{field}_{language}")
-    if language == FALLBACK_LANGUAGE:
+    fallback = mt_settings.FALLBACK_LANGUAGES["default"][0]
+    if language == fallback:
         return own
     text = TextField()
     return Coalesce(
-        NullIf(own, Value(""), output_field=text),
-        F(f"{field}_{FALLBACK_LANGUAGE}"),
-        output_field=text,
+        NullIf(own, Value(""), output_field=text), F(f"{field}_{fallback}"), output_field=text
     )
 
 

@@ -16,6 +16,7 @@ ALLOWED_SKIPS = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").rea
     "kumppanuus"
 ]["ci"]["allowed-skips"]
 _unexpected_skips = []
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def skip_reason(report):
@@ -71,7 +72,7 @@ def _finnish_to_start_with():
 
 @pytest.fixture(autouse=True)
 def _fast_test_settings(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -95,7 +96,7 @@ def reset_rate_limits():
 @pytest.fixture(scope="session")
 def _demo_tables(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        return demo_snapshot.take()
+        return demo_snapshot.take(FAST_PASSWORD_HASHERS)
 
 
 @pytest.fixture

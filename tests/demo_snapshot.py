@@ -20,7 +20,6 @@ from django.db import connection, transaction
 from django.test.utils import override_settings
 
 BEFORE, AFTER = "demo_before__", "demo_after__"
-FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # as conftest's settings
 
 
 def _tables():
@@ -67,13 +66,13 @@ def _models():
     return apps.get_models(include_auto_created=True)
 
 
-def take():
+def take(password_hashers):
     """Load the demo once, outside any test's transaction, copy every table aside and put the
     database back as it was. Returns the tables `restore` copies back."""
     tables = _tables()
     with connection.cursor() as cursor:
         _copy_aside(cursor, BEFORE, tables)
-    with override_settings(PASSWORD_HASHERS=FAST_HASHER):
+    with override_settings(PASSWORD_HASHERS=password_hashers):
         call_command("load_demo", verbosity=0, stdout=io.StringIO())
     with _unwatched(), connection.cursor() as cursor:
         _copy_aside(cursor, AFTER, tables)
