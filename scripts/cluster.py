@@ -12,7 +12,9 @@ It proves, and exits non-zero when any of these fails:
 5. wrk through nginx over the public page mix gives 0 errors;
 6. instance B killed (SIGKILL, its whole process group) in the middle of a wrk run: nginx sends
    the rest to A; the failed requests the client saw are counted (must be 0 beyond the ones
-   in flight at the kill) from wrk and from nginx's log of retried requests.
+   in flight at the kill) from wrk and from nginx's logs: a request B had not answered yet is
+   retried on A; a response B was in the middle of sending cannot be (nginx has passed its
+   headers on) and reaches the client cut, as a wrk read error.
 
 Run: `.venv/bin/python scripts/cluster.py` (full) or `--short` (CI). Needs nginx and wrk
 (`apt-get install nginx wrk`), PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379. Uses
@@ -135,7 +137,7 @@ def clear_redis():
 
 @contextmanager
 def nginx(a, b):
-    """Yields (nginx's base URL, its access log path) for a config generated in a temp dir."""
+    """Yields (nginx's base URL, its log folder) for a config generated in a temp dir."""
     with tempfile.TemporaryDirectory(prefix="cluster-nginx-") as tmp:
         os.chmod(tmp, 0o755)  # nginx's workers (nobody when started as root) read and write
         port = int(os.environ.get("CLUSTER_NGINX_PORT", 0)) or free_port()
@@ -150,7 +152,7 @@ def nginx(a, b):
         base = f"http://127.0.0.1:{port}"
         try:
             _wait_until_up(base, 15)
-            yield base, Path(tmp) / "access.log"
+            yield base, Path(tmp)
         finally:
             server.send_signal(signal.SIGQUIT)  # graceful: finish what is in flight
             try:
@@ -263,30 +265,54 @@ def load_through_nginx(front, connections, duration):
     return wrk_failures(figures)
 
 
-def instance_killed_mid_load(front, process_b, access_log, connections, duration):
+def instance_killed_mid_load(front, process_b, logs, connections, duration):
     """SIGKILL to B's process group a third of the way into a wrk run through nginx."""
-    lines_before = len(access_log.read_text().splitlines())
+    access_log, error_log = logs / "access.log", logs / "error.log"
+    access_before, errors_before = line_count(access_log), line_count(error_log)
     killer = threading.Timer(duration / 3, os.killpg, (process_b.pid, signal.SIGKILL))
     killer.start()
     figures = run_wrk(front, connections, duration)
     killer.join()
-    logged = access_log.read_text().splitlines()[lines_before:]
+    logged = access_log.read_text().splitlines()[access_before:]
     retried = [line for line in logged if "," in line.split('"')[1]]
     failed = [line for line in logged if line.startswith("5")]
     closed = [line for line in logged if line.startswith("499")]  # wrk stopping mid-request
+    cut = [
+        line
+        for line in error_log.read_text().splitlines()[errors_before:]
+        if "upstream prematurely closed connection while reading upstream" in line
+    ]
+    errors = socket_errors(figures)
     print(
         f"B tapettiin (SIGKILL) {duration / 3:.0f} s kohdalla {duration} s:n ajosta: "
         f"{figures['requests']} pyyntöä, {figures['rps']} req/s; asiakkaalle epäonnistui "
         f"{figures['non_2xx']} (nginxin lokissa {len(failed)}), socket-virheet: "
         f"{figures['socket_errors'] or 0}; nginx ohjasi A:lle uudelleen {len(retried)} pyyntöä "
-        f"(kesken olleet ja B:n yhteysvirheet); wrk:n lopussa katkaisemia {len(closed)}"
+        f"(B ei ollut vielä vastannut); kesken lähetyksen katkenneita vastauksia {len(cut)}; "
+        f"wrk:n lopussa katkaisemia {len(closed)}"
     )
-    failures = wrk_failures(figures)
+    failures = wrk_failures({**figures, "socket_errors": ""})
+    if errors["read"] > len(cut) or errors["connect"] or errors["write"] or errors["timeout"]:
+        failures.append(
+            f"socket-virheitä: {figures['socket_errors']}; kesken olleita vain {len(cut)}"
+        )
     if failed:
         failures.append(f"nginx vastasi 5xx {len(failed)} kertaa: {failed[:3]}")
-    if not retried:
-        failures.append("B:n tappaminen ei näkynyt nginxin lokissa (ei uudelleenohjattuja)")
+    if not retried and not cut:
+        failures.append("B:n tappaminen ei näkynyt nginxin lokeissa")
     return failures
+
+
+def socket_errors(figures):
+    """wrk's "connect 0, read 1, write 0, timeout 0" as numbers (all 0 when it printed none)."""
+    counts = dict.fromkeys(("connect", "read", "write", "timeout"), 0)
+    for kind, number in re.findall(r"(\w+) (\d+)", figures["socket_errors"]):
+        counts[kind] = int(number)
+    return counts
+
+
+def line_count(path):
+    return len(path.read_text().splitlines()) if path.exists() else 0
 
 
 if __name__ == "__main__":
