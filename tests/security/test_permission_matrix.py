@@ -8,7 +8,7 @@ import os
 import pytest
 from django.contrib import admin
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 
 from .admin_walk import model_probes, site_probes
@@ -33,9 +33,19 @@ def resolve(spec, method, target):
 def fingerprint(models):
     """What a refused request must leave as it was: every admin model's row count and the
     probed models' rows."""
-    counts = tuple(m._default_manager.count() for m in admin.site._registry)
     rows = tuple(tuple(m._default_manager.order_by("pk").values_list()) for m in models)
-    return counts, rows
+    return row_counts(), rows
+
+
+def row_counts():
+    """The row count of every admin model's table (all rows, whatever a manager hides), in one
+    query: each POST probe is fingerprinted twice, and one COUNT per table was most of the
+    matrix's time on PostgreSQL."""
+    quote = connection.ops.quote_name
+    tables = sorted({model._meta.db_table for model in admin.site._registry})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {quote(t)})" for t in tables))
+        return cursor.fetchone()
 
 
 def outcome(response, label="site"):
