@@ -299,3 +299,14 @@ def test_file_over_the_measured_cap_is_refused_naming_the_cap(survey):
         survey_import_csv(survey=survey, data=data)
     assert "5 Mt" in refused.value.errors[0].reason
     assert stored(survey) == (0, 0)
+
+
+def test_a_respondent_answering_after_an_import_is_stored_as_a_new_one(survey):
+    """The import draws its respondents' ids from the table's own sequence in one block: the
+    next respondent answering online gets an id after the block, not one of the imported."""
+    rows = "".join(f"b{i},2020-11-24 16:22,kunta,4,3,\n" for i in range(30))
+    survey_import_csv(survey=survey, data=(HEADER + rows).encode())
+    imported = set(Response.objects.filter(survey=survey).values_list("pk", flat=True))
+    later = Response.objects.create(survey=survey, organisation_type="kunta")
+    assert len(imported) == 30 and later.pk not in imported and later.pk > max(imported)
+    assert stored(survey) == (31, 60)
