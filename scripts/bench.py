@@ -127,9 +127,8 @@ def print_imports(args):
             env={**os.environ, **extra},
             capture_output=True,
             text=True,
-            check=True,
         )
-        print(f"{label}: {result.stdout.strip()}")
+        print(f"{label}: {result.stdout.strip() or result.stderr.strip().splitlines()[-1]}")
 
 
 def production_env(database):

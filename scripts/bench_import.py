@@ -41,8 +41,12 @@ def main():
 
     django.setup()
     from django.core.management import call_command
+    from django.db import OperationalError
 
-    call_command("migrate", verbosity=0)
+    try:
+        call_command("migrate", verbosity=0)
+    except OperationalError as error:  # e.g. the PostgreSQL database not created yet
+        sys.exit(f"Tietokantaan ei saada yhteyttä ({error}). Luo se ensin, esim. createdb.")
     survey = fresh_survey()
     data = export_csv(args.responses)
     from barometer.importing import survey_import_csv
