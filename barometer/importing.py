@@ -33,6 +33,7 @@ ID_COLUMN, TIME_COLUMN, ORGANISATION_COLUMN, OPEN_COLUMN = (
     "organisaatio",
     "avoin_palaute",
 )
+ID_MAX_LENGTH = Response._meta.get_field("external_id").max_length
 TIME_FORMATS = ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%d.%m.%Y %H:%M"]
 BATCH_SIZE = 20_000  # respondents per progress step
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # answer times outside are typos (and 0001 cannot be stored)
@@ -99,10 +100,7 @@ def survey_import_csv(*, survey, data, progress=None):
         ) from None
     if errors:
         raise ImportRefused(errors)
-    summary = _store(survey, rows, columns, progress)
-    if survey.state == survey.State.CLOSED:
-        survey_figures_store(survey=survey)
-    return summary
+    return _store(survey, rows, columns, progress)
 
 
 def file_error(reason):
@@ -122,7 +120,16 @@ def _decode(data):
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        # Windows-1252 (Excel's "CSV"), or a UTF-8 file with rows pasted from one: each line
+        # is read as UTF-8 when it is that, so the UTF-8 rows keep their ä and ö.
+        return "".join(_decode_line(line) for line in data.splitlines(keepends=True))
+
+
+def _decode_line(line):
+    try:
+        return line.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return line.decode("cp1252", errors="replace")
 
 
 def _reader(text):
@@ -208,6 +215,15 @@ def _parse_rows(reader, columns):
         external_id = record[columns.id_index]
         if not external_id:
             row_errors.append(RowError(line, ID_COLUMN, "", _("vastaajatunnus puuttuu")))
+        elif len(external_id) > ID_MAX_LENGTH:
+            row_errors.append(
+                RowError(
+                    line,
+                    ID_COLUMN,
+                    external_id[:30],
+                    _("vastaajatunnus on yli %(max)s merkkiä") % {"max": ID_MAX_LENGTH},
+                )
+            )
         elif external_id in seen_ids:
             row_errors.append(
                 RowError(line, ID_COLUMN, external_id, _("sama vastaajatunnus on tiedostossa jo"))
@@ -306,10 +322,17 @@ def _parse_time(value, zone):
 
 @transaction.atomic
 def _store(survey, rows, columns, progress):
+    """Write the rows and, for a closed survey, its recomputed figures: all or nothing."""
     writer = _BulkWriter()
     # The tables are locked before anything is read from them: two imports, or an import and
     # people answering, would otherwise each hold a lock the other one waits for.
     with connection.cursor() as cursor, _foreign_keys_checked_once(cursor, Response, Answer):
+        # The survey read again now that the import holds its locks (on PostgreSQL the survey
+        # table's too, taken by setting its foreign key aside; SQLite has one writer): a review
+        # published, or the survey closed or opened, while the file was being read counts, and
+        # neither can happen before this commits.
+        survey.refresh_from_db(fields=["state"])
+        survey_ensure_not_frozen(survey)
         existing = set(
             survey.responses.exclude(external_id="").values_list("external_id", flat=True)
         )
@@ -324,6 +347,8 @@ def _store(survey, rows, columns, progress):
         _statistics_refreshed(cursor, Response, Answer)
     survey.responses_imported_at = timezone.now()
     survey.save(update_fields=["responses_imported_at"])
+    if survey.state == survey.State.CLOSED:
+        survey_figures_store(survey=survey)
     return ImportSummary(created=len(new_rows), skipped_existing=len(rows) - len(new_rows))
 
 

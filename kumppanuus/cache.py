@@ -77,8 +77,14 @@ def invalidate_pages(**kwargs):
 
     _checked_at = 0.0  # this process reads the new version on its next request
     if not ContentVersion.objects.filter(pk=1).update(version=F("version") + 1):
-        # No savepoint (get_or_create would open one): this runs between other statements.
-        ContentVersion.objects.bulk_create([ContentVersion(pk=1, version=2)], ignore_conflicts=True)
+        # A fresh or flushed database. One plain statement: this runs between other statements
+        # (on SQLite while an INSERT … RETURNING is still open), where get_or_create's savepoint
+        # or bulk_create's transaction would have to commit.
+        table = connection.ops.quote_name(ContentVersion._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (id, version) VALUES (1, 2) ON CONFLICT DO NOTHING"
+            )
 
 
 # SQLite's "INSERT OR IGNORE INTO" is how a many-to-many add() writes its link rows.

@@ -369,3 +369,18 @@ def test_every_link_and_filter_a_page_offers_survives_the_canonical_key(
             assert response.status_code in (200, 302, 404), url
             checked += 1
     assert checked > 10
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_first_content_write_on_an_empty_version_table_is_stored(client):
+    """A fresh or flushed database has no content-version row yet. The first content saved
+    outside a transaction (as a shell or a script saves) is stored, and the version row made:
+    SQLite refused a commit while the INSERT … RETURNING was still in progress."""
+    from kumppanuus.models import ContentVersion
+    from networks.models import Network
+
+    ContentVersion.objects.all().delete()
+    Network.objects.create(slug="ensimmainen", name="Ensimmäinen verkosto")
+    assert Network.objects.filter(slug="ensimmainen").exists()
+    assert ContentVersion.objects.get(pk=1).version >= 2
+    assert "Ensimmäinen verkosto" in client.get("/verkostot/").content.decode()
