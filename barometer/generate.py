@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from .importing import ID_COLUMN, ORGANISATION_COLUMN, TIME_COLUMN, survey_import_csv
 from .models import DONT_KNOW, OrganisationType, Question, Statement, Survey
-from .services import survey_figures_store
+from .services import results_publish, survey_close
 
 RESPONSES_PER_FILE = 50_000  # well under the import's size cap (about 2.3 MB)
 
@@ -16,7 +16,7 @@ RESPONSES_PER_FILE = 50_000  # well under the import's size cap (about 2.3 MB)
 def large_survey_generate(*, responses=100_000, year=2099, seed=2026):
     """A closed, published survey of `responses` respondents answering six statements, written
     through the barometer import (the fastest write path the portal has) in files of
-    RESPONSES_PER_FILE respondents, then closed with its figures stored, as on closing."""
+    RESPONSES_PER_FILE respondents, then closed and its results published as an editor would."""
     rng = random.Random(seed)
     statements = [
         Statement.objects.get_or_create(key=f"testi-{i}", defaults={"text": f"Testiväittämä {i}"})[
@@ -38,9 +38,8 @@ def large_survey_generate(*, responses=100_000, year=2099, seed=2026):
             answers = (_random_answer(rng) for _statement in statements)
             lines.append(f"t{i},{submitted},{rng.choice(organisations)},{','.join(answers)}")
         survey_import_csv(survey=survey, data="\n".join(lines).encode())
-    survey.state, survey.results_published = Survey.State.CLOSED, True
-    survey.save(update_fields=["state", "results_published"])
-    survey_figures_store(survey=survey)
+    survey_close(survey=survey)  # its figures stored, as on closing
+    results_publish(survey=survey)
     return survey
 
 

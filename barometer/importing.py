@@ -427,11 +427,10 @@ def _table(model, fields):
 
 class _BulkWriter:
     """Raw bulk writes of the import, inside the caller's transaction: COPY on PostgreSQL,
-    multi-row INSERTs on SQLite (twice as fast there as executemany's row-by-row steps)."""
+    multi-row INSERTs on SQLite (a third faster there than executemany's row-by-row steps)."""
 
     RESPONSE_FIELDS = ("survey", "submitted", "organisation_type", "source", "external_id")
     ANSWER_FIELDS = ("response", "question", "value", "dont_know", "text")
-    MAX_ROWS_PER_INSERT = 5000
 
     def __init__(self):
         self.adapt_time = connection.ops.adapt_datetimefield_value
@@ -489,15 +488,14 @@ class _BulkWriter:
             self._insert(cursor, table, names, rows)
 
     def _insert(self, cursor, table, names, rows, returning=""):
-        """Multi-row INSERTs of `rows` (tuples of one width), as many rows per statement as
-        the database's parameter limit allows; what `returning` returned, in order."""
+        """SQLite: multi-row INSERTs of `rows` (tuples of one width), as many rows per
+        statement as its parameter limit allows; what `returning` returned, in order."""
         rows, returned = iter(rows), []
         first = next(rows, None)
         if first is None:
             return returned
         width = len(first)
-        limit = connection.features.max_query_params or self.MAX_ROWS_PER_INSERT * width
-        per_statement = max(1, min(self.MAX_ROWS_PER_INSERT, limit // width))
+        per_statement = connection.features.max_query_params // width
         row_sql = "(" + ", ".join(["%s"] * width) + ")"
         chunk = [first, *islice(rows, per_statement - 1)]
         while chunk:

@@ -282,7 +282,6 @@ def instance_killed_mid_load(front, process_b, logs, connections, duration):
         for line in error_log.read_text().splitlines()[errors_before:]
         if "upstream prematurely closed connection while reading upstream" in line
     ]
-    errors = socket_errors(figures)
     print(
         f"B tapettiin (SIGKILL) {duration / 3:.0f} s kohdalla {duration} s:n ajosta: "
         f"{figures['requests']} pyyntöä, {figures['rps']} req/s; asiakkaalle epäonnistui "
@@ -291,24 +290,12 @@ def instance_killed_mid_load(front, process_b, logs, connections, duration):
         f"(B ei ollut vielä vastannut); kesken lähetyksen katkenneita vastauksia {len(cut)}; "
         f"wrk:n lopussa katkaisemia {len(closed)}"
     )
-    failures = wrk_failures({**figures, "socket_errors": ""})
-    if errors["read"] > len(cut) or errors["connect"] or errors["write"] or errors["timeout"]:
-        failures.append(
-            f"socket-virheitä: {figures['socket_errors']}; kesken olleita vain {len(cut)}"
-        )
+    failures = wrk_failures(figures, in_flight=len(cut))
     if failed:
         failures.append(f"nginx vastasi 5xx {len(failed)} kertaa: {failed[:3]}")
     if not retried and not cut:
         failures.append("B:n tappaminen ei näkynyt nginxin lokeissa")
     return failures
-
-
-def socket_errors(figures):
-    """wrk's "connect 0, read 1, write 0, timeout 0" as numbers (all 0 when it printed none)."""
-    counts = dict.fromkeys(("connect", "read", "write", "timeout"), 0)
-    for kind, number in re.findall(r"(\w+) (\d+)", figures["socket_errors"]):
-        counts[kind] = int(number)
-    return counts
 
 
 def line_count(path):

@@ -16,7 +16,7 @@ from barometer.importing import ImportRefused, survey_import_csv
 from barometer.models import Answer, Response, Survey
 from barometer.results import survey_results_data
 from barometer.services import SurveyFrozen, survey_close
-from tests.barometer.test_importing import HEADER, import_survey_in
+from tests.barometer.test_importing import HEADER, import_survey_in, stored
 
 pytestmark = pytest.mark.django_db
 
@@ -28,25 +28,18 @@ def row(external_id, visio="", ilmapiiri="", open_text="", organisation="kunta")
     return f"{external_id},2020-11-24 16:22,{organisation},{visio},{ilmapiiri},{open_text}\n"
 
 
-def counts(survey):
-    return (
-        Response.objects.filter(survey=survey).count(),
-        Answer.objects.filter(response__survey=survey).count(),
-    )
-
-
 def answers_by_respondent(survey):
     """{external id: {column: stored value}} as the database has it, read answer by answer."""
-    stored = {}
+    by_respondent = {}
     for answer in Answer.objects.filter(response__survey=survey).select_related(
         "response", "question__statement"
     ):
         column = answer.question.statement.key if answer.question.statement_id else "avoin"
         value = "EOS" if answer.dont_know else answer.value if answer.value else answer.text
-        person = stored.setdefault(answer.response.external_id, {})
+        person = by_respondent.setdefault(answer.response.external_id, {})
         assert column not in person, "two answers of one respondent to one question"
         person[column] = value
-    return stored
+    return by_respondent
 
 
 def upload(client, survey, data):
@@ -104,7 +97,7 @@ def test_respondent_id_longer_than_the_column_is_a_clear_refusal(editor, demo_da
         with pytest.raises(CommandError):
             call_command("import_barometer", "2031", str(path), stdout=io.StringIO(), stderr=stderr)
         assert "vastaaja" in stderr.getvalue()
-    assert counts(survey) == (0, 0)
+    assert stored(survey) == (0, 0)
 
 
 def test_copy_and_csv_special_characters_survive_exactly(db):
@@ -129,9 +122,9 @@ def test_copy_and_csv_special_characters_survive_exactly(db):
         for key, text in texts.items()
     )
     survey_import_csv(survey=survey, data=(HEADER + body).encode())
-    stored = answers_by_respondent(survey)
-    assert {key: stored[key]["avoin"] for key in texts} == texts
-    assert all(stored[key]["visio"] == 3 for key in texts)
+    by_respondent = answers_by_respondent(survey)
+    assert {key: by_respondent[key]["avoin"] for key in texts} == texts
+    assert all(by_respondent[key]["visio"] == 3 for key in texts)
 
 
 def test_mixed_encoding_file_is_not_stored_as_mojibake(db):
@@ -145,11 +138,11 @@ def test_mixed_encoding_file_is_not_stored_as_mojibake(db):
     try:
         survey_import_csv(survey=survey, data=data)
     except ImportRefused:
-        assert counts(survey) == (0, 0)
+        assert stored(survey) == (0, 0)
         return
-    stored = answers_by_respondent(survey)
-    assert stored["u1"]["avoin"] == "Hyvää työtä"
-    assert stored["w1"]["avoin"] == "Kiitos äänestä"
+    by_respondent = answers_by_respondent(survey)
+    assert by_respondent["u1"]["avoin"] == "Hyvää työtä"
+    assert by_respondent["w1"]["avoin"] == "Kiitos äänestä"
 
 
 # --- Every answer on its own respondent --------------------------------------------------------
@@ -172,12 +165,12 @@ def test_new_rows_interleaved_with_already_imported_ones_get_their_own_answers(d
     summary = survey_import_csv(survey=survey, data=file(second))
     assert (summary.created, summary.skipped_existing) == (len(second) - 2, 2)
     expected = {**second, **first}
-    stored = answers_by_respondent(survey)
-    assert set(stored) == set(expected)
+    by_respondent = answers_by_respondent(survey)
+    assert set(by_respondent) == set(expected)
     for key, (visio, ilmapiiri) in expected.items():
         want = {"avoin": f"avoin {key}"}
         want.update({k: v for k, v in zip(LIKERT_KEYS, (visio, ilmapiiri), strict=True) if v != ""})
-        assert stored[key] == want, key
+        assert by_respondent[key] == want, key
 
 
 # --- All or nothing ----------------------------------------------------------------------------
@@ -200,7 +193,7 @@ def test_failure_while_recomputing_a_closed_surveys_figures_stores_nothing(
     monkeypatch.setattr(importing, "survey_figures_store", fail)
     upload(editor, survey, (HEADER + row("f1", 5, 5) + row("f2", 4, 1)).encode())
     survey.refresh_from_db()
-    assert counts(survey) == (0, 0)
+    assert stored(survey) == (0, 0)
     assert survey.figures == figures == survey_results_data(survey)
 
 
@@ -220,14 +213,14 @@ def test_after_a_failed_import_online_answers_and_the_next_import_do_not_collide
     with pytest.raises(RuntimeError):
         survey_import_csv(survey=survey, data=data)
     monkeypatch.undo()
-    assert counts(survey) == (0, 0)
+    assert stored(survey) == (0, 0)
     web = Response.objects.create(survey=survey, organisation_type="muu")
     assert survey_import_csv(survey=survey, data=data).created == 50
     later = Response.objects.create(survey=survey, organisation_type="muu")
     ids = list(Response.objects.filter(survey=survey).values_list("pk", flat=True))
     assert len(ids) == len(set(ids)) == 52 and web.pk in ids and later.pk == max(ids)
-    stored = answers_by_respondent(survey)
-    assert all(stored[f"r{i}"] == {"visio": 1 + i % 5, "ilmapiiri": 2} for i in range(50))
+    by_respondent = answers_by_respondent(survey)
+    assert all(by_respondent[f"r{i}"] == {"visio": 1 + i % 5, "ilmapiiri": 2} for i in range(50))
 
 
 # --- Races (real commits, threads with their own connections) ---------------------------------
@@ -258,13 +251,13 @@ def test_review_published_while_the_file_is_parsed_refuses_the_import(demo_data,
     Survey.objects.filter(pk=survey.pk).update(results_published=True)
     survey_close(survey=Survey.objects.get(pk=survey.pk))
     review = AnnualReview.objects.create(year=2031, title="Katsaus 2031", lead="x", survey=survey)
-    before = counts(survey), Survey.objects.get(pk=survey.pk).figures
+    before = stored(survey), Survey.objects.get(pk=survey.pk).figures
     _while_parsing(monkeypatch, lambda: review_publish(review=review))
     survey = Survey.objects.get(pk=survey.pk)
     with pytest.raises(SurveyFrozen):
         survey_import_csv(survey=survey, data=(HEADER + row("late-1", 1, 1)).encode())
     assert Survey.objects.get(pk=survey.pk).frozen_by_review
-    assert (counts(survey), Survey.objects.get(pk=survey.pk).figures) == before
+    assert (stored(survey), Survey.objects.get(pk=survey.pk).figures) == before
 
 
 @pytest.mark.django_db(transaction=True)
@@ -279,7 +272,7 @@ def test_survey_closed_while_the_file_is_parsed_gets_figures_matching_its_answer
     rows = "".join(row(f"c{i}", 1 + i % 5, 5) for i in range(12))
     survey_import_csv(survey=survey, data=(HEADER + rows).encode())
     survey = Survey.objects.get(pk=survey.pk)
-    assert survey.state == "closed" and counts(survey) == (12, 24)
+    assert survey.state == "closed" and stored(survey) == (12, 24)
     assert survey.figures["respondents"] == 12
     assert survey.figures == survey_results_data(survey)
 
@@ -330,8 +323,10 @@ def test_two_overlapping_imports_into_one_survey_at_once(demo_data):
     assert len(ids) == len(set(ids)) and set(ids) == set(expected)
     created = sum(outcome[name].created for name in files if name not in failed)
     assert created == len(expected)
-    stored = answers_by_respondent(survey)
-    assert all(stored[k] == dict(zip(LIKERT_KEYS, v, strict=True)) for k, v in expected.items())
+    by_respondent = answers_by_respondent(survey)
+    assert all(
+        by_respondent[k] == dict(zip(LIKERT_KEYS, v, strict=True)) for k, v in expected.items()
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -390,8 +385,8 @@ def test_people_answering_online_while_the_rows_are_written(demo_data, monkeypat
         assert statuses == [302, 302, 302]
     for response in web:
         assert response.pk not in imported
-        stored = {a.question_id: (a.value, a.text) for a in response.answers.all()}
-        assert stored == {
+        answers = {a.question_id: (a.value, a.text) for a in response.answers.all()}
+        assert answers == {
             q.pk: (4, "") if q.kind == "likert" else (None, "Hyvä foorumi")
             for q in survey.questions.exclude(kind="organisation")
         }

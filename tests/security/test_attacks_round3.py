@@ -20,7 +20,7 @@ from feedback.models import Idea
 from kumppanuus.models import AnnualReview
 from networks.models import ContactPerson, Event, Network
 from programme.models import AssessmentRound, Measure, MeasureStatus
-from tests.barometer.test_importing import HEADER, import_survey_in
+from tests.barometer.test_importing import HEADER, import_survey_in, stored
 from tests.conftest import admin_form_data
 
 pytestmark = pytest.mark.django_db
@@ -394,40 +394,33 @@ def editor(as_role):
     return as_role("editor")
 
 
-def counts(survey):
-    return (
-        Response.objects.filter(survey=survey).count(),
-        Answer.objects.filter(response__survey=survey).count(),
-    )
-
-
 def test_file_over_the_cap_refused_in_finnish_with_4xx(editor, import_survey):
-    before, state = counts(import_survey), table_state()
+    before, state = stored(import_survey), table_state()
     data = (HEADER + "a1,2020-11-24 16:22,kunta,5,4,").encode()
     data += b"x" * (MAX_IMPORT_BYTES + 10 - len(data)) + b"\n"
     response = upload(editor, import_survey, data)
     assert 400 <= response.status_code < 500
     assert "liian suuri" in response.content.decode()
-    assert counts(import_survey) == before and table_state() == state
+    assert stored(import_survey) == before and table_state() == state
 
 
 def test_field_over_the_csv_field_limit_is_a_clear_refusal(editor, import_survey):
     data = (HEADER + 'a1,2020-11-24 16:22,kunta,5,4,"' + "x" * 200_000 + '"\n').encode()
-    before = counts(import_survey)
+    before = stored(import_survey)
     response = upload(editor, import_survey, data)
     assert 400 <= response.status_code < 500
-    assert counts(import_survey) == before
+    assert stored(import_survey) == before
 
 
 def test_time_out_of_range_is_a_row_error(editor, import_survey):
-    before, state = counts(import_survey), table_state()
+    before, state = stored(import_survey), table_state()
     data = (HEADER + "a1,0001-01-01 00:00,kunta,5,4,\n").encode()
     try:
         response = upload(editor, import_survey, data)
         status = response.status_code
     except OverflowError:
         status = 500
-    assert counts(import_survey) == before and table_state() == state
+    assert stored(import_survey) == before and table_state() == state
     assert 400 <= status < 500
 
 
@@ -445,16 +438,16 @@ def test_time_out_of_range_is_a_row_error(editor, import_survey):
     ],
 )
 def test_bad_rows_refuse_the_whole_file(editor, import_survey, rows):
-    before, state = counts(import_survey), table_state()
+    before, state = stored(import_survey), table_state()
     response = upload(editor, import_survey, (HEADER + rows).encode())
     assert 400 <= response.status_code < 500
-    assert counts(import_survey) == before and table_state() == state
+    assert stored(import_survey) == before and table_state() == state
 
 
 def test_failure_mid_import_writes_nothing_and_keeps_keys(import_survey, monkeypatch):
     from barometer import importing
 
-    before, state = counts(import_survey), table_state()
+    before, state = stored(import_survey), table_state()
     original = importing._BulkWriter.answers
 
     def half_then_fail(self, cursor, rows):
@@ -465,13 +458,13 @@ def test_failure_mid_import_writes_nothing_and_keeps_keys(import_survey, monkeyp
     data = (HEADER + "".join(f"m{i},2020-11-24 16:22,kunta,5,4,ok\n" for i in range(50))).encode()
     with pytest.raises(RuntimeError):
         survey_import_csv(survey=import_survey, data=data)
-    assert counts(import_survey) == before and table_state() == state
+    assert stored(import_survey) == before and table_state() == state
 
 
 def test_failure_mid_import_through_the_admin(editor, import_survey, monkeypatch):
     from barometer import importing
 
-    before, state = counts(import_survey), table_state()
+    before, state = stored(import_survey), table_state()
 
     def fail(self, cursor, rows):
         raise RuntimeError("levy täynnä")
@@ -481,7 +474,7 @@ def test_failure_mid_import_through_the_admin(editor, import_survey, monkeypatch
     editor.raise_request_exception = False
     response = upload(editor, import_survey, data)
     assert response.status_code >= 400
-    assert counts(import_survey) == before and table_state() == state
+    assert stored(import_survey) == before and table_state() == state
 
 
 def test_successful_import_keeps_key_definitions(import_survey):
@@ -489,7 +482,7 @@ def test_successful_import_keeps_key_definitions(import_survey):
     data = (HEADER + "".join(f"s{i},2020-11-24 16:22,kunta,5,EOS,ok\n" for i in range(30))).encode()
     survey_import_csv(survey=import_survey, data=data)
     assert table_state() == state
-    assert counts(import_survey) == (30, 90)
+    assert stored(import_survey) == (30, 90)
 
 
 # --- 3b. PostgreSQL: concurrent imports and answers -----------------------------------------
@@ -574,7 +567,7 @@ def test_two_imports_at_once_keep_keys_and_each_is_all_or_nothing_on_postgresql(
     state = table_state()
     errors = _import_both(surveys, files, monkeypatch, interleave)
     assert table_state() == state
-    done = [counts(s) for s in surveys]
+    done = [stored(s) for s in surveys]
     assert all(c in ((0, 0), (3000, 9000)) for c in done), done
     assert len(errors) + sum(1 for c in done if c == (3000, 9000)) == 2
 
@@ -585,7 +578,7 @@ def test_two_interleaved_imports_both_succeed_on_postgresql(demo_data, monkeypat
     surveys, files = _two_surveys_two_files()
     errors = _import_both(surveys, files, monkeypatch, True)
     assert errors == [], errors
-    assert [counts(s) for s in surveys] == [(3000, 9000), (3000, 9000)]
+    assert [stored(s) for s in surveys] == [(3000, 9000), (3000, 9000)]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -598,7 +591,7 @@ def test_import_while_anonymous_visitors_answer_on_postgresql(demo_data, setting
     settings.SURVEY_RATE_LIMIT = "1000/h"
     survey = Survey.objects.get(year=2022)
     state = table_state()
-    before = counts(survey)
+    before = stored(survey)
     data = (
         "vastaaja,vastattu,organisaatio,"
         + ",".join(
@@ -632,7 +625,7 @@ def test_import_while_anonymous_visitors_answer_on_postgresql(demo_data, setting
 
     errors = _run_threads([importer, visitor(1), visitor(2)])
     assert table_state() == state
-    created, _answers = counts(survey)
+    created, _answers = stored(survey)
     web = sum(1 for s in statuses if s == 302)
     # The import is all or nothing. (Seen once in three PostgreSQL runs: the import itself
     # lost a deadlock to the visitors' answers and was rolled back whole; not asserted here,
