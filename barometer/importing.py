@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import DONT_KNOW, Answer, OrganisationType, Question, Response
-from .services import survey_ensure_not_frozen, survey_figures_store
+from .services import survey_ensure_not_frozen, survey_figures_store, survey_lock
 
 # About 100,000 respondents × 6 statements (a real survey has a few hundred): measured to import
 # in 6.6 s on SQLite and 5.5 s on PostgreSQL on a 2-core machine (a closed survey's figures
@@ -324,13 +324,13 @@ def _parse_time(value, zone):
 def _store(survey, rows, columns, progress):
     """Write the rows and, for a closed survey, its recomputed figures: all or nothing."""
     writer = _BulkWriter()
-    # The tables are locked before anything is read from them: two imports, or an import and
-    # people answering, would otherwise each hold a lock the other one waits for.
+    # The survey's lock first, then the tables, before anything is read from them: two
+    # imports, an import and people answering, or an import and an editor closing the survey
+    # would otherwise each hold a lock the other one waits for.
+    survey_lock(survey.pk)
     with connection.cursor() as cursor, _foreign_keys_checked_once(cursor, Response, Answer):
-        # The survey read again now that the import holds its locks (on PostgreSQL the survey
-        # table's too, taken by setting its foreign key aside; SQLite has one writer): a review
-        # published, or the survey closed or opened, while the file was being read counts, and
-        # neither can happen before this commits.
+        # The survey read again under its lock: a review published, or the survey closed or
+        # opened, while the file was being read counts, and none can happen before this commits.
         survey.refresh_from_db(fields=["state"])
         survey_ensure_not_frozen(survey)
         existing = set(

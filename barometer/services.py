@@ -1,11 +1,29 @@
 """Writes of the barometer: a web response, and the survey's life cycle."""
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from .models import DONT_KNOW, Answer, Question, Response, Survey
 from .results import survey_results_data
+
+# Advisory lock class of surveys on PostgreSQL (the second key is the survey's id).
+SURVEY_LOCK_CLASS = 0x5355
+
+
+def survey_lock(survey_id):
+    """Wait for, and hold until this transaction ends, the one lock that every write of a
+    survey's answers, state or freeze takes before it reads or writes anything of the survey.
+
+    Without one order PostgreSQL aborts one of two such writes that wait for each other: an
+    editor closing the survey holds its row and waits to read the answers, while an import
+    holds the answer tables and waits for the survey table. With it the second one waits,
+    then reads what the first one committed. SQLite writes one transaction at a time anyway."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("survey_lock is held until the end of a transaction: open one first")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SURVEY_LOCK_CLASS, survey_id])
 
 
 class SurveyFrozen(ValidationError):
@@ -36,7 +54,11 @@ def survey_figures_store(*, survey):
 @transaction.atomic
 def response_submit(*, survey, form, client_network=""):
     """Store one anonymous web response with its answers, all or nothing. `client_network`
-    is the sender's truncated address block (barometer.clientnet), never the address."""
+    is the sender's truncated address block (barometer.clientnet), never the address. The
+    survey is read again under its lock: an answer arriving while an editor closes the survey
+    is either counted in the closed survey's figures or refused, never stored beside them."""
+    survey_lock(survey.pk)
+    survey.refresh_from_db()
     if not survey.accepts_answers():
         raise ValidationError(_("Kysely ei ole avoinna."), code="closed")
     answers = list(form.answers())
@@ -63,7 +85,9 @@ def _answer(response, question, value):
     return Answer(response=response, question=question, text=value)
 
 
+@transaction.atomic
 def survey_open(*, survey):
+    survey_lock(survey.pk)
     survey_ensure_not_frozen(survey)
     survey.state = Survey.State.OPEN
     survey.results_published = False
@@ -73,12 +97,16 @@ def survey_open(*, survey):
 
 @transaction.atomic
 def survey_close(*, survey):
+    survey_lock(survey.pk)
     survey.state = Survey.State.CLOSED
     survey.save(update_fields=["state"])
     survey_figures_store(survey=survey)
 
 
+@transaction.atomic
 def results_publish(*, survey):
+    survey_lock(survey.pk)
+    survey.refresh_from_db()
     if survey.state != Survey.State.CLOSED:
         raise ValidationError(_("Tulokset voi julkaista vasta, kun kysely on suljettu."))
     survey.results_published = True
@@ -87,7 +115,9 @@ def results_publish(*, survey):
         survey_figures_store(survey=survey)
 
 
+@transaction.atomic
 def results_unpublish(*, survey):
+    survey_lock(survey.pk)
     survey_ensure_not_frozen(survey)
     survey.results_published = False
     survey.save(update_fields=["results_published"])

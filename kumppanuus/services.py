@@ -14,6 +14,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from barometer.models import Survey
+from barometer.services import survey_lock
 from networks.roles import is_editor
 from programme.models import AssessmentRound
 
@@ -45,6 +46,8 @@ def review_publish(*, review, user=None):
     _ensure_editor(user)
     with transaction.atomic():
         review = AnnualReview.objects.select_for_update().get(pk=review.pk)
+        if review.survey_id:  # before the survey is read: its figures cannot move meanwhile
+            survey_lock(review.survey_id)
         if review.is_published and review.figures:
             return review  # publishing again leaves what the public saw as it is
         if problems := review_publish_problems(review):
@@ -82,6 +85,8 @@ def review_unpublish(*, review, user=None):
     _ensure_editor(user)
     with transaction.atomic():
         review = AnnualReview.objects.select_for_update().get(pk=review.pk)
+        if review.survey_id:
+            survey_lock(review.survey_id)
         review.state = AnnualReview.State.DRAFT
         review._history_user = user
         review.save(update_fields=["state"])

@@ -392,3 +392,107 @@ def test_people_answering_online_while_the_rows_are_written(demo_data, monkeypat
         }
     for response in new.filter(source="import").prefetch_related("answers")[:50]:
         assert sorted(a.value for a in response.answers.all()) == [2] * len(likert)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_survey_closed_while_an_import_writes_ends_both_without_an_error(demo_data, monkeypatch):
+    """Editor B clicks "close" a moment before editor A's import starts writing, and B's
+    figures are still being computed when A's rows arrive. A person checks that neither editor
+    gets an error (PostgreSQL would abort one of two transactions that wait for each other),
+    that A's respondents are stored whole, and that the closed survey's stored figures count
+    them. On SQLite's in-memory test database the second writer is refused at once instead:
+    then nothing of the import is stored and the survey is closed with its old answers."""
+    from barometer import services
+
+    survey = import_survey_in("open")
+    closing_paused, figures_may_go_on = threading.Event(), threading.Event()
+    original = services.survey_results_data
+
+    def results_after_a_pause(survey):
+        closing_paused.set()
+        figures_may_go_on.wait(10)
+        return original(survey)
+
+    monkeypatch.setattr(services, "survey_results_data", results_after_a_pause)
+    outcome = {}
+
+    def close():
+        try:
+            survey_close(survey=Survey.objects.get(pk=survey.pk))
+            outcome["close"] = "ok"
+        except Exception as error:  # noqa: BLE001 - judged below
+            outcome["close"] = error
+        finally:
+            connections.close_all()
+
+    closer = threading.Thread(target=close)
+    closer.start()
+    assert closing_paused.wait(10)
+    # B's figures go on once A's import has had a second to take whatever it waits for.
+    threading.Timer(1.0, figures_may_go_on.set).start()
+    rows = "".join(row(f"d{i}", 1 + i % 5, 5) for i in range(12))
+    try:
+        outcome["import"] = survey_import_csv(survey=survey, data=(HEADER + rows).encode())
+    except Exception as error:  # noqa: BLE001 - judged below
+        outcome["import"] = error
+    closer.join(60)
+    assert not closer.is_alive()
+    survey = Survey.objects.get(pk=survey.pk)
+    assert outcome["close"] == "ok" and survey.state == "closed", outcome
+    if connection.vendor == "sqlite" and _locked(outcome["import"]):
+        assert stored(survey) == (0, 0)
+    else:
+        assert outcome["import"].created == 12, outcome
+        assert stored(survey) == (12, 24)
+    assert survey.figures == survey_results_data(survey)
+    assert survey.figures["respondents"] == stored(survey)[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_answer_sent_while_the_survey_closes_is_counted_or_refused(demo_data, monkeypatch):
+    """A visitor sends the form at the moment an editor closes the survey: the editor's
+    figures are computed but not yet committed. A person checks that the closed survey's
+    stored figures (what the results page shows) match its stored answers, so the visitor was
+    either counted or told the survey is closed; on PostgreSQL, where writers wait, told."""
+    from django.test import Client
+
+    from barometer import services
+    from tests.barometer.test_views import form_data
+
+    survey = Survey.objects.get(year=2022)
+    figures_done, commit_may_go_on = threading.Event(), threading.Event()
+    original = services.survey_results_data
+
+    def results_then_a_pause(survey):
+        figures = original(survey)
+        figures_done.set()
+        commit_may_go_on.wait(10)
+        return figures
+
+    monkeypatch.setattr(services, "survey_results_data", results_then_a_pause)
+    closer = threading.Thread(
+        target=lambda: run_in_thread(lambda: survey_close(survey=Survey.objects.get(pk=survey.pk)))
+    )
+    closer.start()
+    assert figures_done.wait(10)
+    statuses = []
+
+    def visit():
+        client = Client(raise_request_exception=False)
+        try:
+            response = client.post("/barometri/2022/vastaa/", form_data(survey))
+            statuses.append(response.status_code)
+        finally:
+            connections.close_all()
+
+    visitor = threading.Thread(target=visit)
+    visitor.start()
+    visitor.join(1.5)  # on PostgreSQL it waits for the editor's close
+    commit_may_go_on.set()
+    closer.join(60)
+    visitor.join(60)
+    survey = Survey.objects.get(pk=survey.pk)
+    assert survey.state == "closed"
+    assert survey.figures == survey_results_data(survey), statuses
+    if connection.vendor == "postgresql":
+        assert statuses == [403]
