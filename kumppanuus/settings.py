@@ -35,6 +35,7 @@ env = environ.Env(
     PAGE_CACHE_VERSION_SECONDS=(float, 1.0),
     FRAGMENT_MEMO_SIZE=(int, 512),
     RELEASE=(str, ""),
+    STATIC_ROOT=(str, ""),
     IDEA_RATE_LIMIT=(str, "5/10m"),
     SURVEY_RATE_LIMIT=(str, "10/h"),
     TRUSTED_PROXY_COUNT=(int, 0),
@@ -190,7 +191,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env("STATIC_ROOT") or BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

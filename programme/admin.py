@@ -242,10 +242,13 @@ class MeasureStatusAdmin(RuledHistoryAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
-        if not rules.can_edit_statuses(request.user, obj.round, obj.network):
-            raise PermissionDenied
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
+        services.status_save(user=request.user, status=obj)
+
+    def delete_model(self, request, obj):
+        services.statuses_delete(user=request.user, statuses=[obj])
+
+    def delete_queryset(self, request, queryset):
+        services.statuses_delete(user=request.user, statuses=queryset.select_related("network"))
 
     # The contact person's screen: one network's whole year in one save.
 

@@ -12,7 +12,7 @@ from networks.models import ContactPerson
 
 from .models import AssessmentConfirmation, AssessmentRound, MeasureStatus
 from .progress import previous_round, round_figures_data, unconfirmed_networks
-from .rules import can_edit_statuses, can_manage_rounds
+from .rules import can_delete_status, can_edit_statuses, can_manage_rounds
 
 
 def round_create(*, programme, year, opens=None, closes=None, copy_previous=True):
@@ -71,11 +71,24 @@ def round_ensure_not_frozen(assessment_round):
         )
 
 
+def rounds_locked(*round_ids):
+    """The rounds read under their row locks, held until this transaction ends (in id order,
+    so two writers never wait for each other). Every write of a round's state or statuses
+    takes its round's lock first and decides on what it reads here: a status saved while an
+    editor closes the round is either in the closed round's stored figures or refused."""
+    rounds = AssessmentRound.objects.select_for_update().filter(pk__in=round_ids).order_by("pk")
+    return {assessment_round.pk: assessment_round for assessment_round in rounds}
+
+
+def round_locked(round_id):
+    return rounds_locked(round_id)[round_id]
+
+
 def round_open(*, assessment_round, user):
     """Reopen a round for assessment; its stored figures are discarded."""
     round_ensure_editor(user)
     with transaction.atomic():
-        assessment_round = AssessmentRound.objects.select_for_update().get(pk=assessment_round.pk)
+        assessment_round = round_locked(assessment_round.pk)
         round_ensure_not_frozen(assessment_round)
         assessment_round.state = AssessmentRound.State.OPEN
         assessment_round.figures = None
@@ -87,6 +100,7 @@ def round_close(*, assessment_round, user):
     """Close a round: from now on it is the public record, its figures computed once here."""
     round_ensure_editor(user)
     with transaction.atomic():
+        assessment_round = round_locked(assessment_round.pk)
         assessment_round.state = AssessmentRound.State.CLOSED
         assessment_round.save(update_fields=["state"])
         round_figures_store(assessment_round=assessment_round)
@@ -106,8 +120,9 @@ def statuses_save(*, user, assessment_round, network, rows):
     changed are written; an empty level removes an earlier rating ("ei arvioitu").
     Returns the number of rows written.
     """
-    _statuses_validate(user=user, assessment_round=assessment_round, network=network, rows=rows)
     with transaction.atomic():
+        assessment_round = round_locked(assessment_round.pk)
+        _statuses_validate(user=user, assessment_round=assessment_round, network=network, rows=rows)
         return _statuses_write(
             user=user, assessment_round=assessment_round, network=network, rows=rows
         )
@@ -119,7 +134,6 @@ def assessment_confirm(*, user, assessment_round, network, rows):
     Every measure the network promotes must have a level; copies of last year become the
     contact person's own assessment. Nothing is saved when anything is wrong.
     """
-    _statuses_validate(user=user, assessment_round=assessment_round, network=network, rows=rows)
     missing = [measure.code for measure, level, _note in rows if level is None]
     if missing:
         raise ValidationError(
@@ -128,6 +142,8 @@ def assessment_confirm(*, user, assessment_round, network, rows):
             code="unassessed",
         )
     with transaction.atomic():
+        assessment_round = round_locked(assessment_round.pk)
+        _statuses_validate(user=user, assessment_round=assessment_round, network=network, rows=rows)
         written = _statuses_write(
             user=user, assessment_round=assessment_round, network=network, rows=rows
         )
@@ -138,6 +154,33 @@ def assessment_confirm(*, user, assessment_round, network, rows):
             defaults={"confirmed_by": user, "confirmed_at": timezone.now()},
         )
     return written
+
+
+def status_save(*, user, status):
+    """One status from the admin's add, change and history-revert forms: written under the
+    lock of its round (and of the round it was in, should the form move it), and only if the
+    user may edit the statuses of both as they are now."""
+    with transaction.atomic():
+        stored = MeasureStatus.objects.filter(pk=status.pk).values_list("round_id", flat=True)
+        rounds = rounds_locked(status.round_id, *stored)
+        if not all(can_edit_statuses(user, r, status.network) for r in rounds.values()):
+            raise PermissionDenied(_("Et voi muokata tämän verkoston arvioita tällä kierroksella."))
+        status.round = rounds[status.round_id]
+        status.updated_by = user
+        status.save()
+
+
+def statuses_delete(*, user, statuses):
+    """Delete statuses (the admin's delete page and bulk action): all under their rounds'
+    locks, and none unless the user may delete every one as its round is now."""
+    with transaction.atomic():
+        statuses = list(statuses)
+        rounds = rounds_locked(*{status.round_id for status in statuses})
+        for status in statuses:
+            status.round = rounds[status.round_id]
+            if not can_delete_status(user, status):
+                raise PermissionDenied(_("Suljetun kierroksen arvioita ei voi poistaa."))
+        MeasureStatus.objects.filter(pk__in=[status.pk for status in statuses]).delete()
 
 
 def _statuses_validate(*, user, assessment_round, network, rows):

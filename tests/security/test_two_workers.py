@@ -66,6 +66,9 @@ def test_idea_limit_holds_across_two_gunicorn_workers(tmp_path):
         "IDEA_RATE_LIMIT": "5/10m",
         "PAGE_CACHE_SECONDS": "0",
         "LOG_LEVEL": "WARNING",
+        # Its own copy: collecting into the project's folder while other test workers read it
+        # made their files vanish for a moment.
+        "STATIC_ROOT": str(tmp_path / "static"),
     }
     manage = [sys.executable, "manage.py"]
     for command in (

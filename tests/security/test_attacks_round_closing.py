@@ -1,0 +1,144 @@
+"""Two people at one moment: a contact person saves their network's statuses (or an editor a
+single status) while an editor closes the round. Closing stores the figures the public then
+sees for good; a status written beside them would move the closed year's pages and leave its
+stored figures wrong. Runs on SQLite and on PostgreSQL (DATABASE_URL); commits for real."""
+
+import json
+import threading
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection, connections
+from django.test import Client
+
+from programme import services
+from programme.models import AssessmentRound, MeasureStatus
+from programme.progress import round_figures_data
+from tests.programme.test_assessment import assess_url
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def logged_in(username):
+    client = Client(raise_request_exception=False)
+    client.force_login(get_user_model().objects.get(username=username))
+    return client
+
+
+def screen_data(client, url, change_first_level):
+    """The assessment screen as the browser sends it back, its first level changed."""
+    formset = client.get(url).context["formset"]
+    data = {
+        f"{formset.prefix}-TOTAL_FORMS": len(formset.forms),
+        f"{formset.prefix}-INITIAL_FORMS": len(formset.forms),
+    }
+    for form in formset.forms:
+        data[form["level"].html_name] = form["level"].value() or ""
+        data[form["note"].html_name] = form["note"].value() or ""
+    first = formset.forms[0]["level"]
+    other = next(str(pk) for pk, _ in first.field.choices if pk and str(pk) != str(first.value()))
+    data[first.html_name] = other
+    return data
+
+
+def while_the_round_closes(monkeypatch, assessment_round, write):
+    """The editor's close has computed the round's figures and not yet committed them when
+    `write` runs on another connection; the close then commits. Returns what `write` gave."""
+    figures_done, commit_may_go_on = threading.Event(), threading.Event()
+    original = services.round_figures_data
+
+    def figures_then_a_pause(assessment_round):
+        figures = original(assessment_round)
+        figures_done.set()
+        commit_may_go_on.wait(10)
+        return figures
+
+    monkeypatch.setattr(services, "round_figures_data", figures_then_a_pause)
+    editor = get_user_model().objects.get(username="toimittaja")
+    outcome = {}
+
+    def in_thread(name, action):
+        def run():
+            try:
+                outcome[name] = action()
+            except Exception as error:  # noqa: BLE001 - handed back to the test
+                outcome[name] = error
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    closer = in_thread(
+        "close",
+        lambda: services.round_close(
+            assessment_round=AssessmentRound.objects.get(pk=assessment_round.pk), user=editor
+        ),
+    )
+    assert figures_done.wait(10)
+    writer = in_thread("write", write)
+    writer.join(1.5)  # on PostgreSQL it waits for the editor's close
+    commit_may_go_on.set()
+    for thread in (closer, writer):
+        thread.join(60)
+        assert not thread.is_alive()
+    assert not isinstance(outcome["close"], Exception), outcome
+    return outcome["write"]
+
+
+def figures_of_its_statuses(assessment_round):
+    """The round's figures computed now, as a JSON field stores them (text keys)."""
+    return json.loads(json.dumps(round_figures_data(assessment_round)))
+
+
+def statuses_of(assessment_round):
+    return sorted(
+        MeasureStatus.objects.filter(round=assessment_round).values_list(
+            "measure_id", "network_id", "level_id", "note"
+        )
+    )
+
+
+@pytest.mark.parametrize("button", ["save", "confirm"])
+def test_assessment_saved_while_the_round_closes_is_refused_or_counted(
+    demo_data, monkeypatch, button
+):
+    """A person checks: the round is closed, its stored figures are those of its statuses,
+    and on PostgreSQL (where writers wait) the contact person's late save changed nothing and
+    was answered with a refusal, not a thank-you."""
+    assessment_round = AssessmentRound.objects.get(year=2021)
+    contact = logged_in("yhteyshenkilo")
+    url = assess_url(assessment_round, "matkailu")
+    data = screen_data(contact, url, change_first_level=True)
+    if button == "confirm":
+        data["confirm"] = "1"
+    before = statuses_of(assessment_round)
+    response = while_the_round_closes(
+        monkeypatch, assessment_round, lambda: contact.post(url, data)
+    )
+    assessment_round.refresh_from_db()
+    assert assessment_round.state == "closed"
+    assert assessment_round.figures == figures_of_its_statuses(assessment_round)
+    if connection.vendor == "postgresql":
+        assert response.status_code in (200, 403), response.status_code
+        assert statuses_of(assessment_round) == before
+
+
+def test_status_changed_in_the_admin_form_while_the_round_closes_is_refused(demo_data, monkeypatch):
+    """An editor saves one status's change form as another editor closes its round."""
+    assessment_round = AssessmentRound.objects.get(year=2021)
+    status = MeasureStatus.objects.filter(round=assessment_round).select_related("level").first()
+    other = status.measure.programme.levels.exclude(pk=status.level_id).first()
+    editor = logged_in("toimittaja")
+    url = f"/admin/programme/measurestatus/{status.pk}/change/"
+    from tests.conftest import admin_form_data
+
+    data = admin_form_data(editor.get(url), level=str(other.pk))
+    before = statuses_of(assessment_round)
+    response = while_the_round_closes(monkeypatch, assessment_round, lambda: editor.post(url, data))
+    assessment_round.refresh_from_db()
+    assert assessment_round.figures == figures_of_its_statuses(assessment_round)
+    if connection.vendor == "postgresql":
+        assert response.status_code == 403
+        assert statuses_of(assessment_round) == before
