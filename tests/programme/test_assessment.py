@@ -30,9 +30,8 @@ def assess_url(assessment_round, slug):
     return f"/admin/programme/measurestatus/arvioi/{assessment_round.pk}/{slug}/"
 
 
-def screen_post(client, url, **extra):
-    """What the browser sends back from the screen unchanged, plus `extra`."""
-    page = client.get(url)
+def screen_data(page):
+    """What the browser sends back from the assessment screen `page`, unchanged."""
     formset = page.context["formset"]
     data = {
         f"{formset.prefix}-TOTAL_FORMS": len(formset.forms),
@@ -41,8 +40,12 @@ def screen_post(client, url, **extra):
     for form in formset.forms:
         data[form["level"].html_name] = form["level"].value() or ""
         data[form["note"].html_name] = form["note"].value() or ""
-    data.update(extra)
-    return client.post(url, data)
+    return data
+
+
+def screen_post(client, url, **extra):
+    """What the browser sends back from the screen unchanged, plus `extra`."""
+    return client.post(url, {**screen_data(client.get(url)), **extra})
 
 
 def test_admin_index_shows_the_years_assessment_first(contact, open_round):

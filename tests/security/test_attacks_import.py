@@ -17,6 +17,7 @@ from barometer.models import Answer, Response, Survey
 from barometer.results import survey_results_data
 from barometer.services import SurveyFrozen, survey_close
 from tests.barometer.test_importing import HEADER, import_survey_in, stored
+from tests.security.pausing import paused
 
 pytestmark = pytest.mark.django_db
 
@@ -405,15 +406,9 @@ def test_survey_closed_while_an_import_writes_ends_both_without_an_error(demo_da
     from barometer import services
 
     survey = import_survey_in("open")
-    closing_paused, figures_may_go_on = threading.Event(), threading.Event()
-    original = services.survey_results_data
-
-    def results_after_a_pause(survey):
-        closing_paused.set()
-        figures_may_go_on.wait(10)
-        return original(survey)
-
-    monkeypatch.setattr(services, "survey_results_data", results_after_a_pause)
+    closing_paused, figures_may_go_on = paused(
+        monkeypatch, services, "survey_results_data", before=True
+    )
     outcome = {}
 
     def close():
@@ -460,16 +455,7 @@ def test_an_answer_sent_while_the_survey_closes_is_counted_or_refused(demo_data,
     from tests.barometer.test_views import form_data
 
     survey = Survey.objects.get(year=2022)
-    figures_done, commit_may_go_on = threading.Event(), threading.Event()
-    original = services.survey_results_data
-
-    def results_then_a_pause(survey):
-        figures = original(survey)
-        figures_done.set()
-        commit_may_go_on.wait(10)
-        return figures
-
-    monkeypatch.setattr(services, "survey_results_data", results_then_a_pause)
+    figures_done, commit_may_go_on = paused(monkeypatch, services, "survey_results_data")
     closer = threading.Thread(
         target=lambda: run_in_thread(lambda: survey_close(survey=Survey.objects.get(pk=survey.pk)))
     )

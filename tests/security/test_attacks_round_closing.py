@@ -14,7 +14,8 @@ from django.test import Client
 from programme import services
 from programme.models import AssessmentRound, MeasureStatus
 from programme.progress import round_figures_data
-from tests.programme.test_assessment import assess_url
+from tests.programme.test_assessment import assess_url, screen_data
+from tests.security.pausing import paused
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,35 +26,19 @@ def logged_in(username):
     return client
 
 
-def screen_data(client, url, change_first_level):
+def screen_data_first_level_changed(client, url):
     """The assessment screen as the browser sends it back, its first level changed."""
-    formset = client.get(url).context["formset"]
-    data = {
-        f"{formset.prefix}-TOTAL_FORMS": len(formset.forms),
-        f"{formset.prefix}-INITIAL_FORMS": len(formset.forms),
-    }
-    for form in formset.forms:
-        data[form["level"].html_name] = form["level"].value() or ""
-        data[form["note"].html_name] = form["note"].value() or ""
-    first = formset.forms[0]["level"]
+    page = client.get(url)
+    data = screen_data(page)
+    first = page.context["formset"].forms[0]["level"]
     other = next(str(pk) for pk, _ in first.field.choices if pk and str(pk) != str(first.value()))
-    data[first.html_name] = other
-    return data
+    return {**data, first.html_name: other}
 
 
 def while_the_round_closes(monkeypatch, assessment_round, write):
     """The editor's close has computed the round's figures and not yet committed them when
     `write` runs on another connection; the close then commits. Returns what `write` gave."""
-    figures_done, commit_may_go_on = threading.Event(), threading.Event()
-    original = services.round_figures_data
-
-    def figures_then_a_pause(assessment_round):
-        figures = original(assessment_round)
-        figures_done.set()
-        commit_may_go_on.wait(10)
-        return figures
-
-    monkeypatch.setattr(services, "round_figures_data", figures_then_a_pause)
+    figures_done, commit_may_go_on = paused(monkeypatch, services, "round_figures_data")
     editor = get_user_model().objects.get(username="toimittaja")
     outcome = {}
 
@@ -110,7 +95,7 @@ def test_assessment_saved_while_the_round_closes_is_refused_or_counted(
     assessment_round = AssessmentRound.objects.get(year=2021)
     contact = logged_in("yhteyshenkilo")
     url = assess_url(assessment_round, "matkailu")
-    data = screen_data(contact, url, change_first_level=True)
+    data = screen_data_first_level_changed(contact, url)
     if button == "confirm":
         data["confirm"] = "1"
     before = statuses_of(assessment_round)
