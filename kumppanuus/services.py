@@ -17,6 +17,7 @@ from barometer.models import Survey
 from barometer.services import survey_lock
 from networks.roles import is_editor
 from programme.models import AssessmentRound
+from programme.services import round_locked
 
 from .models import AnnualReview
 from .reviews import review_figures_snapshot
@@ -46,8 +47,7 @@ def review_publish(*, review, user=None):
     _ensure_editor(user)
     with transaction.atomic():
         review = AnnualReview.objects.select_for_update().get(pk=review.pk)
-        if review.survey_id:  # before the survey is read: its figures cannot move meanwhile
-            survey_lock(review.survey_id)
+        _lock_what_it_freezes(review)
         if review.is_published and review.figures:
             return review  # publishing again leaves what the public saw as it is
         if problems := review_publish_problems(review):
@@ -85,13 +85,21 @@ def review_unpublish(*, review, user=None):
     _ensure_editor(user)
     with transaction.atomic():
         review = AnnualReview.objects.select_for_update().get(pk=review.pk)
-        if review.survey_id:
-            survey_lock(review.survey_id)
+        _lock_what_it_freezes(review)
         review.state = AnnualReview.State.DRAFT
         review._history_user = user
         review.save(update_fields=["state"])
         _sync_freeze(review)
     return review
+
+
+def _lock_what_it_freezes(review):
+    """The round's and the survey's locks, taken before either is read (their own writes take
+    them first too): neither can be reopened, nor its figures move, while this decides."""
+    if review.assessment_round_id:
+        round_locked(review.assessment_round_id)
+    if review.survey_id:
+        survey_lock(review.survey_id)
 
 
 def _ensure_editor(user):

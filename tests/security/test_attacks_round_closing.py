@@ -8,9 +8,11 @@ import threading
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.test import Client
 
+from barometer.models import Survey
 from programme import services
 from programme.models import AssessmentRound, MeasureStatus
 from programme.progress import round_figures_data
@@ -127,3 +129,59 @@ def test_status_changed_in_the_admin_form_while_the_round_closes_is_refused(demo
     if connection.vendor == "postgresql":
         assert response.status_code == 403
         assert statuses_of(assessment_round) == before
+
+
+@pytest.mark.parametrize("reopen", ["round", "survey"])
+def test_round_or_survey_reopened_while_a_review_is_published(demo_data, monkeypatch, reopen):
+    """Editor A publishes the annual review of a closed round and survey; editor B reopens
+    the round (or the survey) while A's figures are being stored. A person checks that the
+    two do not both succeed: either the review is published and its round and survey stay
+    closed and frozen, or the review stays a draft."""
+    from barometer.services import survey_open
+    from kumppanuus import services as review_services
+    from kumppanuus.models import AnnualReview
+
+    review = AnnualReview.objects.get(year=2020)  # its round and survey are closed
+    review_services.review_unpublish(review=review)
+    editor = get_user_model().objects.get(username="toimittaja")
+    snapshot_done, publish_may_go_on = paused(
+        monkeypatch, review_services, "review_figures_snapshot"
+    )
+    outcome = {}
+
+    def in_thread(name, action):
+        def run():
+            try:
+                outcome[name] = action()
+            except Exception as error:  # noqa: BLE001 - judged below
+                outcome[name] = error
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    publisher = in_thread("publish", lambda: review_services.review_publish(review=review))
+    assert snapshot_done.wait(10), outcome
+    if reopen == "round":
+        assessment_round = AssessmentRound.objects.get(pk=review.assessment_round_id)
+        action = lambda: services.round_open(assessment_round=assessment_round, user=editor)  # noqa: E731
+    else:
+        survey = Survey.objects.get(pk=review.survey_id)
+        action = lambda: survey_open(survey=survey)  # noqa: E731
+    reopener = in_thread("reopen", action)
+    reopener.join(1.5)  # on PostgreSQL it waits for the publish
+    publish_may_go_on.set()
+    for thread in (publisher, reopener):
+        thread.join(60)
+        assert not thread.is_alive()
+    review.refresh_from_db()
+    assessment_round = AssessmentRound.objects.get(pk=review.assessment_round_id)
+    survey = Survey.objects.get(pk=review.survey_id)
+    if review.is_published:
+        assert assessment_round.state == "closed" and assessment_round.frozen_by_review, outcome
+        assert survey.state == "closed" and survey.frozen_by_review, outcome
+    if connection.vendor == "postgresql":
+        assert review.is_published, outcome
+        assert isinstance(outcome["reopen"], ValidationError), outcome
