@@ -37,6 +37,22 @@ def screen_data_first_level_changed(client, url):
     return {**data, first.html_name: other}
 
 
+def in_thread(outcome, name, action):
+    """Start `action` on a connection of its own; its result or error lands in outcome[name]."""
+
+    def run():
+        try:
+            outcome[name] = action()
+        except Exception as error:  # noqa: BLE001 - handed back to the test
+            outcome[name] = error
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
 def while_the_round_closes(monkeypatch, assessment_round, write):
     """The editor's close has computed the round's figures and not yet committed them when
     `write` runs on another connection; the close then commits. Returns what `write` gave."""
@@ -44,27 +60,15 @@ def while_the_round_closes(monkeypatch, assessment_round, write):
     editor = get_user_model().objects.get(username="toimittaja")
     outcome = {}
 
-    def in_thread(name, action):
-        def run():
-            try:
-                outcome[name] = action()
-            except Exception as error:  # noqa: BLE001 - handed back to the test
-                outcome[name] = error
-            finally:
-                connections.close_all()
-
-        thread = threading.Thread(target=run)
-        thread.start()
-        return thread
-
     closer = in_thread(
+        outcome,
         "close",
         lambda: services.round_close(
             assessment_round=AssessmentRound.objects.get(pk=assessment_round.pk), user=editor
         ),
     )
     assert figures_done.wait(10)
-    writer = in_thread("write", write)
+    writer = in_thread(outcome, "write", write)
     writer.join(1.5)  # on PostgreSQL it waits for the editor's close
     commit_may_go_on.set()
     for thread in (closer, writer):
@@ -149,20 +153,7 @@ def test_round_or_survey_reopened_while_a_review_is_published(demo_data, monkeyp
     )
     outcome = {}
 
-    def in_thread(name, action):
-        def run():
-            try:
-                outcome[name] = action()
-            except Exception as error:  # noqa: BLE001 - judged below
-                outcome[name] = error
-            finally:
-                connections.close_all()
-
-        thread = threading.Thread(target=run)
-        thread.start()
-        return thread
-
-    publisher = in_thread("publish", lambda: review_services.review_publish(review=review))
+    publisher = in_thread(outcome, "publish", lambda: review_services.review_publish(review=review))
     assert snapshot_done.wait(10), outcome
     if reopen == "round":
         assessment_round = AssessmentRound.objects.get(pk=review.assessment_round_id)
@@ -170,7 +161,7 @@ def test_round_or_survey_reopened_while_a_review_is_published(demo_data, monkeyp
     else:
         survey = Survey.objects.get(pk=review.survey_id)
         action = lambda: survey_open(survey=survey)  # noqa: E731
-    reopener = in_thread("reopen", action)
+    reopener = in_thread(outcome, "reopen", action)
     reopener.join(1.5)  # on PostgreSQL it waits for the publish
     publish_may_go_on.set()
     for thread in (publisher, reopener):
