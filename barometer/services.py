@@ -98,6 +98,9 @@ def survey_open(*, survey):
 @transaction.atomic
 def survey_close(*, survey):
     survey_lock(survey.pk)
+    survey.refresh_from_db(fields=["state", "figures"])
+    if survey.state == Survey.State.CLOSED and survey.figures is not None:
+        return  # closing again leaves what the public saw as it is
     survey.state = Survey.State.CLOSED
     survey.save(update_fields=["state"])
     survey_figures_store(survey=survey)

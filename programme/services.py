@@ -101,6 +101,8 @@ def round_close(*, assessment_round, user):
     round_ensure_editor(user)
     with transaction.atomic():
         assessment_round = round_locked(assessment_round.pk)
+        if not assessment_round.is_open and assessment_round.figures is not None:
+            return assessment_round  # closing again leaves what the public saw as it is
         assessment_round.state = AssessmentRound.State.CLOSED
         assessment_round.save(update_fields=["state"])
         round_figures_store(assessment_round=assessment_round)

@@ -26,6 +26,19 @@ def test_closed_survey_page_reads_stored_results(client, demo_data):
     assert client.get("/barometri/").content.decode().count("%") > 0
 
 
+def test_closing_a_closed_survey_again_leaves_its_stored_results(client, demo_data):
+    """An editor ticks the closed 2018 survey with another and clicks "close": what the public
+    saw of 2018 stays, even when its answers were changed behind the services' back since."""
+    survey = Survey.objects.get(year=2018)
+    before = client.get("/barometri/2018/").content.decode()
+    Answer.objects.filter(question__survey=survey, question__kind="likert").update(
+        value=1, dont_know=False
+    )
+    services.survey_close(survey=survey)
+    assert Survey.objects.get(year=2018).figures == survey.figures
+    assert client.get("/barometri/2018/").content.decode() == before
+
+
 def test_import_into_a_closed_survey_recomputes_and_opening_discards(client, demo_data):
     survey = Survey.objects.get(year=2018)
     survey_import_csv(

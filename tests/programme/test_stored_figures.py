@@ -42,6 +42,19 @@ def test_closed_year_page_reads_stored_figures_and_reopening_recomputes(client, 
     assert "vähintään valmistelussa" in page
 
 
+def test_closing_a_closed_round_again_leaves_its_stored_figures(client, demo_data):
+    """An editor ticks the closed 2020 round with the open one and clicks "close" (or two
+    editors close at once). What the public saw of 2020 stays, even when its statuses were
+    changed behind the services' back since."""
+    round_2020 = AssessmentRound.objects.get(year=2020)
+    page = client.get("/ohjelma/?vuosi=2020").content.decode()
+    low = round_2020.programme.levels.get(rank=0)
+    MeasureStatus.objects.filter(round=round_2020).update(level=low)  # a raw write
+    services.round_close(assessment_round=round_2020, user=editor())
+    assert AssessmentRound.objects.get(year=2020).figures == round_2020.figures
+    assert client.get("/ohjelma/?vuosi=2020").content.decode() == page
+
+
 def test_open_round_is_computed_live(demo_data):
     round_2021 = AssessmentRound.objects.get(year=2021)
     assert round_2021.is_open and round_2021.figures is None
