@@ -110,6 +110,11 @@ class SurveyAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_responses=Count("responses"))
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            return services.survey_details_save(survey=obj, fields=form.fields)
+        return super().save_model(request, obj, form, change)
+
     @admin.display(description=_("vastauksia"), ordering="n_responses")
     def response_count(self, survey):
         return survey.n_responses

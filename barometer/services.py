@@ -1,14 +1,16 @@
 """Writes of the barometer: a web response, and the survey's life cycle."""
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
+
+from writelocks import advisory_lock, save_fields
 
 from .models import DONT_KNOW, Answer, Question, Response, Survey
 from .results import survey_results_data
 
-# Advisory lock class of surveys on PostgreSQL (the second key is the survey's id).
-SURVEY_LOCK_CLASS = 0x5355
+# Advisory lock namespace of surveys on PostgreSQL (the key is the survey's id).
+SURVEY_LOCK = 0x5355
 
 
 def survey_lock(survey_id):
@@ -18,12 +20,18 @@ def survey_lock(survey_id):
     Without one order PostgreSQL aborts one of two such writes that wait for each other: an
     editor closing the survey holds its row and waits to read the answers, while an import
     holds the answer tables and waits for the survey table. With it the second one waits,
-    then reads what the first one committed. SQLite writes one transaction at a time anyway."""
-    if not connection.in_atomic_block:
-        raise RuntimeError("survey_lock is held until the end of a transaction: open one first")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SURVEY_LOCK_CLASS, survey_id])
+    then reads what the first one committed. (An advisory lock, not the survey's row: the
+    import sets foreign keys aside, which locks the survey table, and a row lock taken before
+    that made two imports wait for each other.)"""
+    advisory_lock(SURVEY_LOCK, survey_id)
+
+
+@transaction.atomic
+def survey_details_save(*, survey, fields):
+    """The survey admin's change form: only the fields it edits, under the survey's lock, so
+    a close, a results publish or a review's freeze made meanwhile stays."""
+    survey_lock(survey.pk)
+    save_fields(survey, fields)
 
 
 class SurveyFrozen(ValidationError):

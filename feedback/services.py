@@ -11,10 +11,15 @@ from django.utils.crypto import salted_hmac
 
 from networks.mail import email_build, emails_send, site_url
 from networks.models import ContactPerson
+from writelocks import advisory_lock
 
 from .models import DUPLICATE_WINDOW, Idea
 
 logger = logging.getLogger(__name__)
+
+
+# Advisory lock namespace of idea submissions on PostgreSQL (the key: the client's hash).
+IDEA_LOCK = 0x1DEA
 
 
 def client_fingerprint(address):
@@ -51,6 +56,8 @@ def idea_submit(*, form, language=None, client=""):
     try:
         with transaction.atomic():
             fingerprint = client_fingerprint(client) if client else ""
+            if fingerprint:  # the same text from two tabs at once: one waits, then sees it
+                advisory_lock(IDEA_LOCK, fingerprint)
             idea = _idea_store_once(form, token, fingerprint, language)
     except IntegrityError:  # the same form sent twice at once: the other request stored it
         if Idea.objects.filter(submission_token=token).exists():

@@ -97,21 +97,7 @@ class AnnualReviewAdmin(RuledHistoryAdmin, TranslationAdmin):
         super().delete_queryset(request, queryset)
 
     def save_model(self, request, obj, form, change):
-        """Only the publish services publish: the change form and the history revert form
-        (which saves an old version) keep the publication and its stored figures as they are,
-        and a published review is not saved at all."""
-        if change:
-            current = AnnualReview.objects.get(pk=obj.pk)
-            if current.is_published:
-                return  # its inlines are read-only and its fields too (get_readonly_fields)
-            obj.state, obj.published_at, obj.figures = (
-                current.state,
-                current.published_at,
-                current.figures,
-            )
-        else:
-            obj.state, obj.published_at, obj.figures = AnnualReview.State.DRAFT, None, None
-        super().save_model(request, obj, form, change)
+        services.review_form_save(review=obj, adding=not change)
 
     @admin.action(description=_("Julkaise valitut katsaukset"), permissions=["change"])
     def publish(self, request, queryset):

@@ -61,6 +61,27 @@ def review_publish(*, review, user=None):
     return review
 
 
+def review_form_save(*, review, adding):
+    """The review admin's add, change and history-revert forms. Only the publish services
+    publish: the publication and its stored figures stay as they are, and a published review
+    is refused whole (PermissionDenied), its sections too: they are saved after this in the
+    change form's transaction, and the row lock taken here, which publishing takes too, keeps
+    a publish from coming between."""
+    with transaction.atomic():
+        if adding:
+            review.state, review.published_at, review.figures = AnnualReview.State.DRAFT, None, None
+        else:
+            current = AnnualReview.objects.select_for_update().get(pk=review.pk)
+            if current.is_published:
+                raise PermissionDenied(_("Julkaistu katsaus on lukittu. Peru ensin sen julkaisu."))
+            review.state, review.published_at, review.figures = (
+                current.state,
+                current.published_at,
+                current.figures,
+            )
+        review.save()
+
+
 def review_snapshot_complete(*, review):
     """Add to a published review's stored copy the parts that an older version of the portal
     did not store (events, highlights, contacts), keeping every part it did store. Returns

@@ -9,6 +9,7 @@ from simple_history.utils import bulk_create_with_history
 
 from networks.mail import email_build, emails_send, site_url
 from networks.models import ContactPerson
+from writelocks import save_fields
 
 from .models import AssessmentConfirmation, AssessmentRound, MeasureStatus
 from .progress import previous_round, round_figures_data, unconfirmed_networks
@@ -82,6 +83,14 @@ def rounds_locked(*round_ids):
 
 def round_locked(round_id):
     return rounds_locked(round_id)[round_id]
+
+
+def round_details_save(*, assessment_round, fields):
+    """The round admin's change form: only the fields it edits, under the round's lock, so a
+    close, an open or a review's freeze made meanwhile stays."""
+    with transaction.atomic():
+        round_locked(assessment_round.pk)
+        save_fields(assessment_round, fields)
 
 
 def round_open(*, assessment_round, user):

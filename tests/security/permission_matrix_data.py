@@ -165,14 +165,17 @@ EXPECTED = {
         add=NOBODY,
         change=row(editor=READ, superuser=READ),
     ),
-    # A published review is deleted only after an editor unpublishes it (what the public saw).
+    # A published review is deleted, or reverted to an old version, only after an editor
+    # unpublishes it (what the public saw).
     **model(
         "kumppanuus.annualreview",
         delete=row(
             editor={"published": DENY, "*": ALLOW}, superuser={"published": DENY, "*": ALLOW}
         ),
         extra={
-            "simple_history": EDITORS,
+            "simple_history": row(
+                editor={"published": READ, "*": ALLOW}, superuser={"published": READ, "*": ALLOW}
+            ),
             "action:publish": EDITORS,
             "action:unpublish": EDITORS,
         },
