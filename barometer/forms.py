@@ -1,3 +1,5 @@
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +22,17 @@ class SurveyAnswerForm(forms.Form):
             self.fields[question_field_name(question)] = self._field_for(question)
         self.fields[HONEYPOT_FIELD] = forms.CharField(
             label=_("Jätä tämä kenttä tyhjäksi"), required=False, max_length=200
+        )
+        # Fresh on every page (the page cache fills it per visitor): a double click sends the
+        # same one twice and is stored once. Optional: a form without one is simply not
+        # recognised as a resend.
+        self.fields["submission_token"] = forms.UUIDField(
+            widget=forms.HiddenInput,
+            initial=uuid.uuid4,
+            required=False,
+            error_messages={
+                "invalid": _("Lomake on vanhentunut. Lataa sivu uudelleen ja vastaa uudestaan.")
+            },
         )
 
     @staticmethod

@@ -201,6 +201,11 @@ class Response(models.Model):
             "Verkkolomakkeen vastauksen lähettäjän osoitelohko (/24 tai /48), ei osoitetta."
         ),
     )
+    # The answer form's own hidden token: the same form sent twice (a double click) is one
+    # response. Empty for imported rows.
+    submission_token = models.UUIDField(
+        _("lähetystunniste"), null=True, blank=True, unique=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("vastaus")

@@ -1,7 +1,7 @@
 """Writes of the barometer: a web response, and the survey's life cycle."""
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from writelocks import advisory_lock, save_fields
@@ -59,16 +59,30 @@ def survey_figures_store(*, survey):
     survey.save(update_fields=["figures"])
 
 
-@transaction.atomic
 def response_submit(*, survey, form, client_network=""):
     """Store one anonymous web response with its answers, all or nothing. `client_network`
     is the sender's truncated address block (barometer.clientnet), never the address. The
     survey is read again under its lock: an answer arriving while an editor closes the survey
-    is either counted in the closed survey's figures or refused, never stored beside them."""
+    is either counted in the closed survey's figures or refused, never stored beside them.
+    The form's submission token seen before (the same form sent twice): nothing stored, None."""
+    try:
+        return _response_store(survey, form, client_network)
+    except IntegrityError:  # the same form twice at once where writers do not wait (SQLite)
+        token = form.cleaned_data.get("submission_token")
+        if token and Response.objects.filter(submission_token=token).exists():
+            return None
+        raise
+
+
+@transaction.atomic
+def _response_store(survey, form, client_network):
     survey_lock(survey.pk)
     survey.refresh_from_db()
     if not survey.accepts_answers():
         raise ValidationError(_("Kysely ei ole avoinna."), code="closed")
+    token = form.cleaned_data.get("submission_token")
+    if token and Response.objects.filter(submission_token=token).exists():
+        return None  # the same form again (a double click): stored once already
     answers = list(form.answers())
     organisation = next((value for q, value in answers if q.kind == Question.Kind.ORGANISATION), "")
     response = Response.objects.create(
@@ -76,6 +90,7 @@ def response_submit(*, survey, form, client_network=""):
         organisation_type=organisation,
         source=Response.Source.WEB,
         client_network=client_network,
+        submission_token=token,
     )
     Answer.objects.bulk_create(
         _answer(response, question, value)

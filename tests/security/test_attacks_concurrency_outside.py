@@ -11,6 +11,7 @@ such a refusal is accepted there only, the strict outcome is asserted on Postgre
 
 import contextlib
 import json
+import re
 import threading
 import uuid
 
@@ -455,7 +456,8 @@ def test_idea_form_sent_twice_at_once_with_one_token_is_stored_once(db, monkeypa
         lambda: browser.post(IDEA_FORM, idea_data(token)),
     )
     if any(map(sqlite_lock_refusal, outcome.values())):
-        assert Idea.objects.count() == 1
+        # Shared-cache SQLite may refuse both writers (each holds a read lock): never two.
+        assert Idea.objects.count() <= 1
         return
     assert sorted(r.status_code for r in outcome.values()) == [302, 302], outcome
     assert Idea.objects.filter(submission_token=token).count() == 1
@@ -479,13 +481,6 @@ def test_same_idea_from_two_tabs_at_once_is_stored_once(db, monkeypatch):
     assert Idea.objects.count() == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE: the barometer answer form has no submission token; the only guard against a "
-    "second answer is the signed cookie set by the first answer's redirect, which a "
-    "double-click sent before that redirect arrived does not carry "
-    "(barometer.views.SurveyAnswerView.post / services.response_submit)",
-)
 def test_barometer_answer_sent_twice_at_once_is_counted_once(demo_data):
     """A visitor double-clicks "Lähetä vastaus" on the 2022 barometer: the same browser sends
     the same answers twice before the first thank-you arrives. A person checks: no 500, and
@@ -495,8 +490,9 @@ def test_barometer_answer_sent_twice_at_once_is_counted_once(demo_data):
     assert survey.accepts_answers()
     before = Response.objects.filter(survey=survey).count()
     browser = Client(raise_request_exception=False)
-    browser.get("/barometri/2022/vastaa/")
-    data = form_data(survey)
+    page = browser.get("/barometri/2022/vastaa/").content.decode()
+    token = re.search(r'name="submission_token" value="([^"]+)"', page).group(1)
+    data = {**form_data(survey), "submission_token": token}  # what the page's form sends
     start = threading.Barrier(2)
 
     def send():
@@ -505,7 +501,8 @@ def test_barometer_answer_sent_twice_at_once_is_counted_once(demo_data):
 
     outcome = _send_twice(send, send)
     if any(map(sqlite_lock_refusal, outcome.values())):
-        assert Response.objects.filter(survey=survey).count() == before + 1
+        # Shared-cache SQLite may refuse both writers (each holds a read lock): never two.
+        assert Response.objects.filter(survey=survey).count() <= before + 1
         return
     assert all(r.status_code in (302, 409) for r in outcome.values()), outcome
     assert Response.objects.filter(survey=survey).count() == before + 1

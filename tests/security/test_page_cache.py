@@ -122,6 +122,44 @@ def test_cached_form_gives_every_visitor_fresh_tokens_that_work(demo_data, page_
     assert Idea.objects.filter(message__startswith="Välimuistista tullut lomake").count() == 2
 
 
+def test_cached_survey_form_gives_fresh_tokens_and_a_resent_form_counts_once(demo_data, page_cache):
+    """Two visitors load the (cached) 2022 answer form: each gets their own submission token,
+    and each answer counts. The first visitor's form sent again without the "answered" cookie
+    (a double click whose second request left first, a reloaded POST) is not a second
+    response."""
+    import re
+
+    from django.test import Client
+
+    from barometer.models import Response, Survey
+    from tests.barometer.test_views import form_data
+
+    survey = Survey.objects.get(year=2022)
+    before = Response.objects.filter(survey=survey).count()
+
+    def visit(address):
+        visitor = Client(REMOTE_ADDR=address)
+        page = visitor.get("/barometri/2022/vastaa/")
+        token = re.search(r'name="submission_token" value="([^"]+)"', page.content.decode())
+        return visitor, page["X-Page-Cache"], token.group(1)
+
+    (first, first_cache, token_1), (second, second_cache, token_2) = (
+        visit("198.51.100.1"),
+        visit("198.51.100.2"),
+    )
+    assert (first_cache, second_cache) == ("miss", "hit") and token_1 != token_2
+    for visitor, token in ((first, token_1), (second, token_2)):
+        answer = visitor.post(
+            "/barometri/2022/vastaa/", {**form_data(survey), "submission_token": token}
+        )
+        assert answer.status_code == 302
+    again = Client(REMOTE_ADDR="198.51.100.1").post(
+        "/barometri/2022/vastaa/", {**form_data(survey), "submission_token": token_1}
+    )
+    assert again.status_code == 302  # thanked as before: nothing to tell the visitor
+    assert Response.objects.filter(survey=survey).count() == before + 2
+
+
 def test_answered_survey_cookie_bypasses_the_cache(client, demo_data, page_cache):
     from barometer.models import Survey
 
