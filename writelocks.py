@@ -36,3 +36,9 @@ def save_fields(obj, names):
     if others:
         obj.refresh_from_db(fields=others)
     obj.save(update_fields=names)
+
+
+def row_locked(model, pk):
+    """The row read under its lock, held until this transaction ends; None when it is gone
+    (another person deleted it meanwhile)."""
+    return model.objects.select_for_update().filter(pk=pk).first()

@@ -112,7 +112,7 @@ class SurveyAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            return services.survey_details_save(survey=obj, fields=form.fields)
+            return services.survey_details_save(survey=obj, fields=form.changed_data)
         return super().save_model(request, obj, form, change)
 
     @admin.display(description=_("vastauksia"), ordering="n_responses")

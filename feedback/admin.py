@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models.constants import LOOKUP_SEP
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -95,6 +96,9 @@ class IdeaAdmin(admin.ModelAdmin):
             return self.search_fields
         return [field for field in self.search_fields if field in self.get_fields(request)]
 
+    def save_model(self, request, obj, form, change):
+        services.idea_admin_save(idea=obj, fields=form.changed_data)
+
     def get_actions(self, request):
         actions = super().get_actions(request)
         if not self.is_editor(request):
@@ -113,8 +117,12 @@ class IdeaAdmin(admin.ModelAdmin):
     def forward_to_network(self, request, queryset):
         form = ForwardForm(request.POST if "network" in request.POST else None)
         if form.is_valid():
-            for idea in queryset:
-                services.idea_forward(idea=idea, network=form.cleaned_data["network"])
+            try:
+                for idea in queryset:
+                    services.idea_forward(idea=idea, network=form.cleaned_data["network"])
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+                return None
             self.message_user(request, _("Ideat välitetty."), messages.SUCCESS)
             return None
         context = {

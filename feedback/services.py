@@ -4,14 +4,17 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 
 from networks.mail import email_build, emails_send, site_url
-from networks.models import ContactPerson
-from writelocks import advisory_lock
+from networks.models import ContactPerson, Network
+from writelocks import advisory_lock, row_locked, save_fields
 
 from .models import DUPLICATE_WINDOW, Idea
 
@@ -89,13 +92,34 @@ def idea_submit(*, form, language=None, client=""):
     return idea
 
 
+def idea_admin_save(*, idea, fields):
+    """The idea admin's change form (an editor's triage, a contact person's network note):
+    only the fields the person changed, under the idea's row lock. Personal data the purge
+    erased meanwhile, or a forward or answer another editor saved, stays as it is."""
+    with transaction.atomic():
+        if row_locked(Idea, idea.pk) is None:
+            raise Http404(_("Ideaa ei enää ole: toinen käsittelijä poisti sen."))
+        save_fields(idea, fields)
+
+
 def idea_forward(*, idea, network):
     """Forward the idea to a network: its contact persons get the idea's text (and the
-    sender's details only if the sender consented to be contacted) and a link to it."""
-    idea.forwarded_to = network
-    if idea.state == Idea.State.NEW:
-        idea.state = Idea.State.IN_PROGRESS
-    idea.save(update_fields=["forwarded_to", "state"])
+    sender's details only if the sender consented to be contacted) and a link to it.
+    Decided on the idea and network as they are under their locks (the network first, as
+    deleting it goes): False when another editor deleted the idea meanwhile; a network
+    deleted meanwhile is refused (ValidationError)."""
+    with transaction.atomic():
+        if row_locked(Network, network.pk) is None:
+            raise ValidationError(
+                _("Verkostoa %(name)s ei enää ole.") % {"name": network.name}, code="gone"
+            )
+        idea = row_locked(Idea, idea.pk)
+        if idea is None:
+            return False
+        idea.forwarded_to = network
+        if idea.state == Idea.State.NEW:
+            idea.state = Idea.State.IN_PROGRESS
+        idea.save(update_fields=["forwarded_to", "state"])
     recipients = list(
         ContactPerson.objects.filter(networks=network)
         .exclude(email="")
@@ -108,6 +132,7 @@ def idea_forward(*, idea, network):
             context={"idea": idea, "network": network, "url": _admin_url(idea)},
         )
         _send([message], idea)
+    return True
 
 
 def _admin_url(idea):

@@ -7,10 +7,13 @@ import re
 import time
 
 from django.conf import settings
-from django.db import DataError, InterfaceError, OperationalError
+from django.db import DataError, InterfaceError, OperationalError, transaction
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template import loader
+from django.urls import reverse
+
+from writelocks import advisory_lock
 
 request_log = logging.getLogger("kumppanuus.requests")
 logger = logging.getLogger(__name__)
@@ -133,3 +136,28 @@ class DatabaseUnavailableMiddleware:
         response = HttpResponse(loader.render_to_string("503.html"), status=503)
         response["Retry-After"] = "30"
         return response
+
+
+# Advisory lock namespace of login attempts on PostgreSQL (the key: username and address).
+LOGIN_LOCK = 0x106
+
+
+class LoginAttemptsInTurnMiddleware:
+    """Login attempts for one username from one address are checked one after another.
+
+    The admin lockout (django-axes) reads the failure count before the password check and
+    records a failure after it: a burst of guesses sent at once all passed the check, and a
+    right password in flight logged in after the pair was locked out (and reset the count).
+    Here each attempt holds the pair's lock from before the count is read until its failure or
+    success is committed. The last middleware, so it wraps only the login view."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method != "POST" or request.path != reverse("admin:login"):
+            return self.get_response(request)
+        with transaction.atomic():
+            username = request.POST.get("username", "")
+            advisory_lock(LOGIN_LOCK, f"{username}\n{client_ip(request)}")
+            return self.get_response(request)

@@ -109,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "kumppanuus.middleware.LoginAttemptsInTurnMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [

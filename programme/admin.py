@@ -79,7 +79,7 @@ class AssessmentRoundAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            return services.round_details_save(assessment_round=obj, fields=form.fields)
+            return services.round_details_save(assessment_round=obj, fields=form.changed_data)
         created = services.round_create(
             programme=obj.programme,
             year=obj.year,
