@@ -10,12 +10,13 @@ are skipped, so importing the same file twice adds nothing.
 import csv
 import io
 import re
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -364,20 +365,20 @@ def _foreign_keys_checked_once(cursor, *models):
         yield
         return
     quote = connection.ops.quote_name
-    # All the tables at once, in the order the public's answers write them (respondent, then
-    # answers): a second import waits here for the first, a visitor's answer waits for the
-    # import, and nobody holds one table while waiting for the other.
-    tables = ", ".join(quote(model._meta.db_table) for model in models)
-    cursor.execute(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE")
-    # Checks still pending from earlier writes in this transaction would forbid ALTER TABLE.
-    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     keys = []
     for model in models:
         table = model._meta.db_table
         for name, constraint in connection.introspection.get_constraints(cursor, table).items():
             if constraint["foreign_key"]:
                 keys.append((table, name, constraint["columns"][0], constraint["foreign_key"]))
-                cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
+    # Setting a key aside locks the table it points to (survey, question) too.
+    tables = [m._meta.db_table for m in models]
+    tables += sorted({key[3][0] for key in keys} - set(tables))
+    _all_locked(cursor, tables)
+    # Checks still pending from earlier writes in this transaction would forbid ALTER TABLE.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    for table, name, _column, _target in keys:
+        cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
     cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     yield
     for table, name, column, (target_table, target_column) in keys:
@@ -386,6 +387,34 @@ def _foreign_keys_checked_once(cursor, *models):
             f"({quote(column)}) REFERENCES {quote(target_table)} ({quote(target_column)})"
             f"{connection.ops.deferrable_sql()}"
         )
+
+
+LOCK_WAIT_SECONDS = 30
+
+
+def _all_locked(cursor, tables):
+    """ACCESS EXCLUSIVE on all the tables or, while any is in use, on none: tried without
+    waiting and again after a moment. Taking them one by one and waiting deadlocked with
+    readers: a page's query that joins questions and surveys holds the one and waits for the
+    other while the import held the other and waited for the one (PostgreSQL aborted one of
+    the two, a 500). Readers and writers wait for the import once it holds them all; it needs
+    no other table after that."""
+    quote = connection.ops.quote_name
+    statement = f"LOCK TABLE {', '.join(map(quote, tables))} IN ACCESS EXCLUSIVE MODE NOWAIT"
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while True:
+        try:
+            with transaction.atomic():  # a savepoint: a failed try releases what it got
+                cursor.execute(statement)
+            return
+        except OperationalError as error:
+            if getattr(error.__cause__, "sqlstate", None) != "55P03":  # lock_not_available
+                raise
+            if time.monotonic() > deadline:
+                raise file_error(
+                    _("Kyselyn vastauksia luetaan juuri nyt. Yritä tuontia hetken kuluttua.")
+                ) from None
+            time.sleep(0.05)
 
 
 def _statistics_refreshed(cursor, *models):

@@ -482,3 +482,45 @@ def test_an_answer_sent_while_the_survey_closes_is_counted_or_refused(demo_data,
     assert survey.figures == survey_results_data(survey), statuses
     if connection.vendor == "postgresql":
         assert statuses == [403]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_reading_questions_and_surveys_during_an_import_is_not_aborted(demo_data):
+    """A visitor's page reads the survey's questions, then its survey (as a query joining the
+    two does, table by table) while an editor's import starts. A person checks that both end
+    well: the page's reads return, and the import stores its rows. (PostgreSQL aborted one of
+    the two when the import took the tables one by one, waiting for each.)"""
+    from django.db import connections as all_connections
+
+    survey = import_survey_in("open")
+    if connection.vendor != "postgresql":
+        pytest.skip("table locks are PostgreSQL's: the PostgreSQL run does this")
+    reader = all_connections.create_connection("default")
+    try:
+        with reader.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute("SELECT count(*) FROM barometer_question")  # holds it, as a page does
+            outcome = {}
+
+            def run():
+                try:
+                    rows = "".join(row(f"r{i}", 1 + i % 5, 5) for i in range(12))
+                    outcome["import"] = survey_import_csv(
+                        survey=survey, data=(HEADER + rows).encode()
+                    )
+                except Exception as error:  # noqa: BLE001 - judged below
+                    outcome["import"] = error
+                finally:
+                    connections.close_all()
+
+            importer = threading.Thread(target=run)
+            importer.start()
+            importer.join(1.0)  # the import is under way, waiting for the question table
+            cursor.execute("SELECT count(*) FROM barometer_survey")  # the page's next table
+            cursor.execute("COMMIT")
+        importer.join(60)
+        assert not importer.is_alive()
+    finally:
+        reader.close()
+    assert not isinstance(outcome["import"], Exception), outcome
+    assert outcome["import"].created == 12 and stored(survey) == (12, 24)
