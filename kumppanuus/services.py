@@ -8,6 +8,7 @@ imported into until an editor unpublishes the review (which history records as w
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -18,6 +19,7 @@ from barometer.services import survey_lock
 from networks.roles import is_editor
 from programme.models import AssessmentRound
 from programme.services import round_locked
+from writelocks import row_locked
 
 from .models import AnnualReview
 from .reviews import review_figures_snapshot
@@ -71,7 +73,9 @@ def review_form_save(*, review, adding):
         if adding:
             review.state, review.published_at, review.figures = AnnualReview.State.DRAFT, None, None
         else:
-            current = AnnualReview.objects.select_for_update().get(pk=review.pk)
+            current = row_locked(AnnualReview, review.pk)
+            if current is None:
+                raise Http404(_("Katsausta ei enää ole: toinen toimittaja poisti sen."))
             if current.is_published:
                 raise PermissionDenied(_("Julkaistu katsaus on lukittu. Peru ensin sen julkaisu."))
             review.state, review.published_at, review.figures = (

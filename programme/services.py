@@ -9,7 +9,7 @@ from simple_history.utils import bulk_create_with_history
 
 from networks.mail import email_build, emails_send, site_url
 from networks.models import ContactPerson
-from writelocks import save_fields
+from writelocks import row_locked, save_fields
 
 from .models import AssessmentConfirmation, AssessmentRound, MeasureStatus
 from .progress import previous_round, round_figures_data, unconfirmed_networks
@@ -82,7 +82,7 @@ def rounds_locked(*round_ids):
 
 
 def round_locked(round_id):
-    return rounds_locked(round_id)[round_id]
+    return row_locked(AssessmentRound, round_id)
 
 
 def round_details_save(*, assessment_round, fields):

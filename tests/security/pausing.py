@@ -1,6 +1,9 @@
-"""Holding one transaction at a chosen point while another connection acts (the race tests)."""
+"""Two people at one moment (the race tests): each acts in a thread on a database connection
+of their own, and one transaction can be held at a chosen point while another acts."""
 
 import threading
+
+from django.db import connections
 
 
 def paused(monkeypatch, owner, name, *, before=False):
@@ -21,3 +24,31 @@ def paused(monkeypatch, owner, name, *, before=False):
 
     monkeypatch.setattr(owner, name, pausing)
     return reached, go_on
+
+
+class People:
+    """Each person acts in a thread of their own, on a database connection of their own."""
+
+    def __init__(self):
+        self.outcome = {}
+        self.threads = []
+
+    def start(self, name, action):
+        def run():
+            try:
+                self.outcome[name] = action()
+            except Exception as error:  # noqa: BLE001 - handed back to the test
+                self.outcome[name] = error
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        self.threads.append(thread)
+        return thread
+
+    def finish(self):
+        for thread in self.threads:
+            thread.join(60)
+            assert not thread.is_alive(), "a person's request hung"
+        return self.outcome

@@ -20,7 +20,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 
 from barometer import services as barometer_services
@@ -39,7 +39,7 @@ from programme.progress import round_figures_data
 from tests.barometer.test_views import form_data
 from tests.conftest import admin_form_data
 from tests.programme.test_assessment import assess_url
-from tests.security.pausing import paused
+from tests.security.pausing import People, paused
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -61,34 +61,6 @@ def logged_in(username):
     client = Client(raise_request_exception=False)
     client.force_login(user(username))
     return client
-
-
-class People:
-    """Each person acts in a thread of their own, on a database connection of their own."""
-
-    def __init__(self):
-        self.outcome = {}
-        self.threads = []
-
-    def start(self, name, action):
-        def run():
-            try:
-                self.outcome[name] = action()
-            except Exception as error:  # noqa: BLE001 - handed back to the test
-                self.outcome[name] = error
-            finally:
-                connections.close_all()
-
-        thread = threading.Thread(target=run, daemon=True)
-        thread.start()
-        self.threads.append(thread)
-        return thread
-
-    def finish(self):
-        for thread in self.threads:
-            thread.join(60)
-            assert not thread.is_alive(), "a person's request hung"
-        return self.outcome
 
 
 def sqlite_lock_refusal(result):

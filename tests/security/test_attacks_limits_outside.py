@@ -37,8 +37,8 @@ from feedback.models import Idea
 from networks.models import Network
 from tests.barometer.test_views import form_data
 from tests.conftest import admin_form_data
+from tests.security.pausing import People
 from tests.security.test_attacks_concurrency_outside import (
-    People,
     logged_in,
     sqlite_lock_refusal,
     while_paused,

@@ -4,12 +4,11 @@ sees for good; a status written beside them would move the closed year's pages a
 stored figures wrong. Runs on SQLite and on PostgreSQL (DATABASE_URL); commits for real."""
 
 import json
-import threading
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 
 from barometer.models import Survey
@@ -17,7 +16,7 @@ from programme import services
 from programme.models import AssessmentRound, MeasureStatus
 from programme.progress import round_figures_data
 from tests.programme.test_assessment import assess_url, screen_data
-from tests.security.pausing import paused
+from tests.security.pausing import People, paused
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,43 +36,22 @@ def screen_data_first_level_changed(client, url):
     return {**data, first.html_name: other}
 
 
-def in_thread(outcome, name, action):
-    """Start `action` on a connection of its own; its result or error lands in outcome[name]."""
-
-    def run():
-        try:
-            outcome[name] = action()
-        except Exception as error:  # noqa: BLE001 - handed back to the test
-            outcome[name] = error
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread
-
-
 def while_the_round_closes(monkeypatch, assessment_round, write):
     """The editor's close has computed the round's figures and not yet committed them when
     `write` runs on another connection; the close then commits. Returns what `write` gave."""
     figures_done, commit_may_go_on = paused(monkeypatch, services, "round_figures_data")
     editor = get_user_model().objects.get(username="toimittaja")
-    outcome = {}
-
-    closer = in_thread(
-        outcome,
+    people = People()
+    people.start(
         "close",
         lambda: services.round_close(
             assessment_round=AssessmentRound.objects.get(pk=assessment_round.pk), user=editor
         ),
     )
     assert figures_done.wait(10)
-    writer = in_thread(outcome, "write", write)
-    writer.join(1.5)  # on PostgreSQL it waits for the editor's close
+    people.start("write", write).join(1.5)  # on PostgreSQL it waits for the editor's close
     commit_may_go_on.set()
-    for thread in (closer, writer):
-        thread.join(60)
-        assert not thread.is_alive()
+    outcome = people.finish()
     assert not isinstance(outcome["close"], Exception), outcome
     return outcome["write"]
 
@@ -151,22 +129,18 @@ def test_round_or_survey_reopened_while_a_review_is_published(demo_data, monkeyp
     snapshot_done, publish_may_go_on = paused(
         monkeypatch, review_services, "review_figures_snapshot"
     )
-    outcome = {}
-
-    publisher = in_thread(outcome, "publish", lambda: review_services.review_publish(review=review))
-    assert snapshot_done.wait(10), outcome
+    people = People()
+    people.start("publish", lambda: review_services.review_publish(review=review))
+    assert snapshot_done.wait(10), people.outcome
     if reopen == "round":
         assessment_round = AssessmentRound.objects.get(pk=review.assessment_round_id)
         action = lambda: services.round_open(assessment_round=assessment_round, user=editor)  # noqa: E731
     else:
         survey = Survey.objects.get(pk=review.survey_id)
         action = lambda: survey_open(survey=survey)  # noqa: E731
-    reopener = in_thread(outcome, "reopen", action)
-    reopener.join(1.5)  # on PostgreSQL it waits for the publish
+    people.start("reopen", action).join(1.5)  # on PostgreSQL it waits for the publish
     publish_may_go_on.set()
-    for thread in (publisher, reopener):
-        thread.join(60)
-        assert not thread.is_alive()
+    outcome = people.finish()
     review.refresh_from_db()
     assessment_round = AssessmentRound.objects.get(pk=review.assessment_round_id)
     survey = Survey.objects.get(pk=review.survey_id)
