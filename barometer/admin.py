@@ -33,9 +33,24 @@ class StatementAdmin(TranslationAdmin):
 
 
 class QuestionInline(admin.TabularInline):
+    """A survey's statements, read-only while the public sees its results."""
+
     model = Question
     extra = 0
     autocomplete_fields = ["statement"]
+
+    def has_add_permission(self, request, obj=None):
+        return not _locked(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not _locked(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not _locked(obj) and super().has_delete_permission(request, obj)
+
+
+def _locked(survey):
+    return survey is not None and services.survey_details_locked(survey)
 
 
 class ImportForm(forms.Form):
@@ -109,6 +124,17 @@ class SurveyAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_responses=Count("responses"))
+
+    def get_readonly_fields(self, request, obj=None):
+        if not _locked(obj):
+            return self.readonly_fields
+        editable = (f.name for f in self.model._meta.fields if f.editable)
+        return [*self.readonly_fields, *(n for n in editable if n not in self.readonly_fields)]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET" and _locked(self.get_object(request, object_id)):
+            self.message_user(request, services.survey_details_locked_message(), messages.INFO)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         if change:

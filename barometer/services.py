@@ -1,7 +1,8 @@
 """Writes of the barometer: a web response, and the survey's life cycle."""
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from writelocks import advisory_lock, save_fields
@@ -26,11 +27,30 @@ def survey_lock(survey_id):
     advisory_lock(SURVEY_LOCK, survey_id)
 
 
+def survey_details_locked(survey):
+    """Whether the public sees the survey's results (published, or shown by a published
+    review): then its title, texts, counts and questions stay as they were seen."""
+    return survey.results_published or bool(survey.frozen_by_review)
+
+
+def survey_details_locked_message():
+    return _(
+        "Kyselyn tulokset on julkaistu, joten kysely on lukittu. Muokataksesi sitä peru ensin "
+        "tulosten julkaisu (toiminto kyselyjen luettelossa)."
+    )
+
+
 @transaction.atomic
 def survey_details_save(*, survey, fields):
     """The survey admin's change form: only the fields it edits, under the survey's lock, so
-    a close, a results publish or a review's freeze made meanwhile stays."""
+    a close, a results publish or a review's freeze made meanwhile stays. A survey whose
+    results the public sees is refused (403), whatever the form was opened on."""
     survey_lock(survey.pk)
+    stored = Survey.objects.filter(pk=survey.pk).first()
+    if stored is None:
+        raise Http404
+    if survey_details_locked(stored):
+        raise PermissionDenied(survey_details_locked_message())
     save_fields(survey, fields)
 
 

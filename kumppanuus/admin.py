@@ -83,6 +83,10 @@ class AnnualReviewAdmin(RuledHistoryAdmin, TranslationAdmin):
             )
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def has_revert_permission(self, request, obj):
+        """Reverting is editing: a published review is first unpublished."""
+        return not _stored_as_published(obj) and super().has_revert_permission(request, obj)
+
     def has_delete_permission(self, request, obj=None):
         """What the public saw stays until an editor deliberately unpublishes it."""
         if obj is not None and obj.is_published:

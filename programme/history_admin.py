@@ -19,8 +19,18 @@ class RuledHistoryAdmin(SimpleHistoryAdmin):
         return self.has_change_permission(request, obj)
 
     def has_change_history_permission(self, request, obj=None):
-        # Also decides whether the revert button is shown.
-        return obj is not None and self.has_revert_permission(request, obj)
+        # Also decides whether the revert button is shown: only where its POST is allowed.
+        return obj is not None and self._may_revert(request, obj)
+
+    def _may_revert(self, request, version):
+        """Reverting to `version` needs the revert permission for it and for the row as it is
+        now (a published review refuses, whatever its old version was)."""
+        current = self.get_object(request, str(version.pk))
+        return (
+            current is not None
+            and self.has_revert_permission(request, current)
+            and self.has_revert_permission(request, version)
+        )
 
     def _visible_row(self, request, object_id):
         obj = self.get_object(request, unquote(object_id))
@@ -44,9 +54,6 @@ class RuledHistoryAdmin(SimpleHistoryAdmin):
         ).instance
         if not self.has_view_or_change_permission(request, version):
             raise PermissionDenied
-        if request.method == "POST" and not (
-            self.has_revert_permission(request, current)
-            and self.has_revert_permission(request, version)
-        ):
+        if request.method == "POST" and not self._may_revert(request, version):
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)

@@ -281,3 +281,20 @@ def test_highlights_and_contacts_of_a_published_review_are_not_editable(client, 
     assert review.highlights.count() == highlights
     client.logout()
     assert content(client) == published
+
+
+def test_the_revert_button_shows_only_where_reverting_is_allowed(client, published):
+    """A published review's old versions can be looked at; the button that would be refused is
+    not offered. Once unpublished, the same screen offers it."""
+    review = AnnualReview.objects.get(year=2020)
+    draft_version = review.history.filter(state="draft").first()
+    revert_url = f"/admin/kumppanuus/annualreview/{review.pk}/history/{draft_version.history_id}/"
+    editor = editor_client(client)
+    screen = editor.get(revert_url)
+    assert screen.status_code == 200
+    assert 'name="_save"' not in screen.content.decode()
+    assert editor.post(revert_url, {"title_fi": "x"}).status_code == 403
+    editor.post(
+        "/admin/kumppanuus/annualreview/", {"action": "unpublish", "_selected_action": [review.pk]}
+    )
+    assert 'name="_save"' in editor.get(revert_url).content.decode()
