@@ -8,6 +8,7 @@ follow from the totals minus the groups shown (complementary suppression, `suppr
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
@@ -198,6 +199,7 @@ def survey_results_data(survey):
             {
                 "statement": result.statement.pk,
                 "key": result.statement.key,
+                "texts": statement_texts(result.statement),
                 "total": result.total,
                 "agree": result.agree,
                 "dont_know": result.dont_know,
@@ -213,8 +215,24 @@ def survey_results_data(survey):
     }
 
 
+def statement_texts(statement):
+    """{"text_fi": …, "text_sv": …, "text_en": …}: the statement's words in every language."""
+    return {
+        f"text_{code}": getattr(statement, f"text_{code}") for code, _name in settings.LANGUAGES
+    }
+
+
+def statement_as_asked(statement, texts):
+    """The statement with the words it had when the survey closed: a statement reworded for a
+    later year does not change what an earlier year's respondents were asked. Which statement
+    is the headline stays the editors' current choice."""
+    if not texts:  # stored before the words were
+        return statement
+    return Statement(pk=statement.pk, key=statement.key, is_headline=statement.is_headline, **texts)
+
+
 def survey_results_from_data(survey, data):
-    """SurveyResults of a closed survey from its stored JSON (1 query, for the texts)."""
+    """SurveyResults of a closed survey from its stored JSON (1 query, for the headline)."""
     statements = {
         question.statement_id: question.statement
         for question in Question.objects.filter(
@@ -226,7 +244,7 @@ def survey_results_from_data(survey, data):
         respondents=data["respondents"],
         statements=[
             StatementResult(
-                statement=statements[item["statement"]],
+                statement=statement_as_asked(statements[item["statement"]], item.get("texts")),
                 total=item["total"],
                 agree=item["agree"],
                 dont_know=item["dont_know"],

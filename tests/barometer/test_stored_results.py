@@ -61,3 +61,50 @@ def test_trends_from_stored_results_equal_the_aggregated_ones(demo_data):
     Survey.objects.update(figures=None)
     assert trends() == stored
     assert [round(share * 100) for _y, share, _n in stored["visio"]] == [68, 78, 89, 89, 88, 80]
+
+
+def test_a_reworded_statement_leaves_what_earlier_years_were_asked(client, demo_data):
+    """An editor rewords a statement for next year's survey in the admin: the closed years'
+    pages keep the words their respondents answered, in every language; the open survey's
+    form asks with the new words."""
+    from django.contrib.auth import get_user_model
+
+    from barometer.models import Statement
+    from tests.conftest import admin_form_data
+
+    statement = Statement.objects.get(key="visio")
+    old_fi = statement.text_fi
+    old_sv = statement.text_sv or old_fi  # the demo has no Swedish words: Finnish shows
+    pages = {
+        url: client.get(url).content.decode() for url in ("/barometri/2020/", "/sv/barometri/2020/")
+    }
+    assert old_fi in pages["/barometri/2020/"] and old_sv in pages["/sv/barometri/2020/"]
+    editor = get_user_model().objects.get(username="toimittaja")
+    client.force_login(editor)
+    url = f"/admin/barometer/statement/{statement.pk}/change/"
+    changed = admin_form_data(client.get(url), text_fi="Uusi sanamuoto", text_sv="Ny formulering")
+    assert client.post(url, changed).status_code == 302
+    client.logout()
+    for page_url in pages:
+        after = client.get(page_url).content.decode()
+        assert "Uusi sanamuoto" not in after and "Ny formulering" not in after
+        assert (old_fi if page_url.startswith("/barometri") else old_sv) in after
+    open_survey = Survey.objects.get(state="open")
+    assert "Uusi sanamuoto" in client.get(f"/barometri/{open_survey.year}/vastaa/").content.decode()
+
+
+def test_figures_stored_before_the_words_get_the_present_words(demo_data):
+    """The migration gives figures stored without the words the words there are now."""
+    import copy
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("barometer.migrations.0008_statement_texts_in_figures")
+    survey = Survey.objects.get(year=2020)
+    stored = copy.deepcopy(survey.figures)
+    for item in survey.figures["statements"]:
+        del item["texts"]
+    survey.save(update_fields=["figures"])
+    migration.store_texts(apps, None)
+    assert Survey.objects.get(year=2020).figures == stored

@@ -470,8 +470,17 @@ def test_status_level_label_shows_everywhere(client, demo_data, cache_mode, how)
     )
 
 
+# A closed survey's pages keep the words its respondents answered ("published means frozen"):
+# a reworded statement shows where statements are asked or listed now, not on these.
+CLOSED_SURVEY_PAGES = ("/", "/barometri/2018/", "/barometri/2020/", "/barometri/2021/")
+
+
+def closed_survey_page(url):
+    return url.removeprefix(PREFIXES[lang_of(url)]) in CLOSED_SURVEY_PAGES
+
+
 @pytest.mark.parametrize("how", HOW)
-def test_survey_statement_text_shows_everywhere(client, demo_data, cache_mode, how):
+def test_survey_statement_text_shows_where_asked_now(client, demo_data, cache_mode, how):
     statement = Statement.objects.get(key="visio")
     urls = in_all_languages(page_list("matkailu", "14", "tulevaisuutta"))
     before = render_all(client, urls)
@@ -481,8 +490,13 @@ def test_survey_statement_text_shows_everywhere(client, demo_data, cache_mode, h
         "en": "The region's future (tulevaisuutta) is made together R4",
     }
     old = translated_change(how, statement, "barometer/statement", "text", new)
-    must = ["/", "/barometri/", "/barometri/2018/", "/barometri/2021/"]
-    assert_fresh(client, before, old, new, in_all_languages(must))
+    live = {url: html for url, html in before.items() if not closed_survey_page(url)}
+    assert_fresh(client, live, old, new, in_all_languages(["/barometri/"]))
+    closed = [url for url in before if closed_survey_page(url)]
+    assert len(closed) == 12
+    for url in closed:
+        assert shows(old[lang_of(url)], before[url]), url
+        assert normalised(text(client, url)) == normalised(before[url]), url
 
 
 PAST = "Koronasta elpyminen: matkailun webinaari"
@@ -1191,7 +1205,8 @@ def test_two_swapped_texts_are_not_taken_for_the_same_content(client, demo_data,
     both = [
         url
         for url in urls
-        if _swapped_pair(values_a, values_b, fields, url)
+        if not (swap[0] == "statements" and closed_survey_page(url))
+        and _swapped_pair(values_a, values_b, fields, url)
         and all(shows(t, first[url]) for t in _swapped_pair(values_a, values_b, fields, url))
     ]
     assert both, "no page showed both texts"
