@@ -157,8 +157,12 @@ def _name(review):
 RECOVERY_CODES = 10
 
 
+@transaction.atomic
 def two_factor_confirm(*, device):
-    """Confirm a TOTP device and give the user a fresh set of one-time recovery codes."""
+    """Confirm a TOTP device and give the user a fresh set of one-time recovery codes. It is
+    the person's one app: any other (an earlier one, or one begun in another session) goes."""
+    row_locked(type(device.user), device.user_id)  # two sessions confirming at once: in turn
+    TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     return recovery_codes_issue(user=device.user)

@@ -28,6 +28,12 @@ def needs_second_factor(user):
     return is_editor(user) or django_otp.user_has_device(user)
 
 
+def signed_in_fully(user):
+    """Whether the user has given every factor their role needs: staff rights count only then,
+    in the admin and on the public site (a draft review's preview) alike."""
+    return not needs_second_factor(user) or user.is_verified()
+
+
 class SecondFactorMiddleware:
     """Inside the admin, a signed-in user who needs a second factor and has not given one this
     session is sent to give it (or to set one up); the login, logout, password and second-factor
@@ -44,8 +50,7 @@ class SecondFactorMiddleware:
         if (
             path.startswith(admin_root)
             and not path[len(admin_root) :].startswith(self.OPEN)
-            and needs_second_factor(request.user)
-            and not request.user.is_verified()
+            and not signed_in_fully(request.user)
         ):
             target = (
                 "two-factor-verify"
@@ -74,29 +79,71 @@ def _next(request):
 
 
 def _render(request, template, **context):
-    return TemplateResponse(
-        request,
-        template,
-        {**admin.site.each_context(request), "next": _next(request), **context},
-    )
+    # The admin's frame without its menu: before the code, the menu would list what the
+    # person may reach (the pages themselves are closed, but the list is not theirs to see yet).
+    frame = {
+        **admin.site.each_context(request),
+        "available_apps": [],
+        "is_nav_sidebar_enabled": False,
+    }
+    return TemplateResponse(request, template, {**frame, "next": _next(request), **context})
+
+
+def _signed_in_with(request, device):
+    """The factor is given: a new session id, so one seen before (fixed by someone else, or
+    read off the password-only session) is not the one that counts as verified."""
+    django_otp.login(request, device)
+    request.session.cycle_key()
+
+
+def _throttled(user):
+    """Whether wrong codes have made every device wait (django-otp's growing delay)."""
+    return not any(d.verify_is_allowed()[0] for d in django_otp.devices_for_user(user))
+
+
+def _refusal(throttled):
+    """Why a code was not taken: it was sent while waiting after wrong ones, or it was wrong."""
+    if throttled:
+        return _("Liian monta väärää koodia. Odota hetki ja yritä sitten uudelleen.")
+    return _("Koodi ei kelpaa. Tarkista sovelluksen koodi ja kellonaika.")
+
+
+def _token_form(request):
+    return TokenForm(request.POST if request.method == "POST" else None)
 
 
 @login_required(login_url="admin:login")
 def verify_view(request):
     """After the password: the code from the authenticator app or a recovery code."""
-    form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    form = _token_form(request)
+    if form.is_valid():
+        throttled = _throttled(request.user)
         device = django_otp.match_token(request.user, form.cleaned_data["token"].strip())
         if device is not None:
-            django_otp.login(request, device)
+            _signed_in_with(request, device)
             if not TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
                 # Signed in with a recovery code after a reset: set the app up again.
                 return redirect(f"{reverse('two-factor-setup')}?next={_next(request)}")
             return redirect(_next(request))
-        form.add_error("token", _("Koodi ei kelpaa. Tarkista sovelluksen koodi ja kellonaika."))
+        form.add_error("token", _refusal(throttled))
     return _render(
         request, "admin/twofactor/verify.html", form=form, title=_("Kaksivaiheinen tunnistus")
     )
+
+
+SETUP_DEVICE = "two_factor_setup_device"
+
+
+def _device_being_set_up(request):
+    """This session's own new app, with a secret no other session has seen: a second browser
+    signed in with the same password gets another one, and only the one confirmed counts."""
+    device = TOTPDevice.objects.filter(
+        pk=request.session.get(SETUP_DEVICE), user=request.user, confirmed=False
+    ).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=request.user, confirmed=False, name="sovellus")
+        request.session[SETUP_DEVICE] = device.pk
+    return device
 
 
 @login_required(login_url="admin:login")
@@ -105,14 +152,13 @@ def setup_view(request):
     recovery codes once. For editors who have none yet, and for anyone who opts in."""
     if django_otp.user_has_device(request.user) and not request.user.is_verified():
         return redirect(f"{reverse('two-factor-verify')}?next={_next(request)}")
-    device, _created = TOTPDevice.objects.get_or_create(
-        user=request.user, confirmed=False, defaults={"name": "sovellus"}
-    )
-    form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    device = _device_being_set_up(request)
+    form = _token_form(request)
+    if form.is_valid():
         if device.verify_token(form.cleaned_data["token"].strip()):
             codes = two_factor_confirm(device=device)
-            django_otp.login(request, device)
+            del request.session[SETUP_DEVICE]
+            _signed_in_with(request, device)
             return _render(
                 request,
                 "admin/twofactor/codes.html",

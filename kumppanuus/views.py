@@ -22,6 +22,7 @@ from . import middleware, search, selectors
 from .cache_backends import CACHE_ERRORS
 from .models import AnnualReview
 from .reviews import network_count_text, review_figures
+from .twofactor import signed_in_fully
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +124,8 @@ class ReviewDetailView(DetailView):
 
     def get_object(self, queryset=None):
         reviews = AnnualReview.objects.select_related("assessment_round__programme", "survey")
-        if not self.request.user.has_perm("kumppanuus.change_annualreview"):
+        user = self.request.user
+        if not (user.has_perm("kumppanuus.change_annualreview") and signed_in_fully(user)):
             reviews = reviews.published()
         return get_object_or_404(reviews, year=self.kwargs["year"])
 

@@ -34,3 +34,14 @@ def as_role(client, staff):
         return client
 
     return login
+
+
+@pytest.fixture
+def lockout_rows(staff):
+    """One row in each of axes' tables, so their object URLs are walked too."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    common = {"user_agent": "testi", "ip_address": "192.0.2.1", "username": "toimittaja"}
+    AccessAttempt.objects.create(failures_since_start=1, **common)
+    AccessLog.objects.create(**common)
+    AccessFailureLog.objects.create(**common)

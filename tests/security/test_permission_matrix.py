@@ -101,17 +101,6 @@ def all_probes():
     return [*model_probes(), *site_probes()]
 
 
-@pytest.fixture
-def lockout_rows(staff):
-    """One row in each of axes' tables, so their object URLs are walked too."""
-    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-
-    common = {"user_agent": "testi", "ip_address": "192.0.2.1", "username": "toimittaja"}
-    AccessAttempt.objects.create(failures_since_start=1, **common)
-    AccessLog.objects.create(**common)
-    AccessFailureLog.objects.create(**common)
-
-
 @pytest.mark.parametrize("role", ROLES)
 def test_every_admin_url_and_action(as_role, lockout_rows, role):
     client = as_role(role)
