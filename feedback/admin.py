@@ -72,12 +72,17 @@ class IdeaAdmin(admin.ModelAdmin):
                     "personal_data_purged_at",
                 ]
             )
-        return base + ["network_note"]
+        return ["topic", "message_for_network", "created", "state", "forwarded_to", "network_note"]
 
     def get_readonly_fields(self, request, obj=None):
         if self.is_editor(request):
             return ["topic", "message", "created", "personal_data_purged_at", *PERSONAL_FIELDS]
-        return ["topic", "message", "created", "state", "forwarded_to"]
+        return ["topic", "message_for_network", "created", "state", "forwarded_to"]
+
+    @admin.display(description=_("kehittämisidea"))
+    def message_for_network(self, idea):
+        """A network sees the idea without the sender's own name, email or organisation."""
+        return idea.message_for_network
 
     def has_add_permission(self, request):
         return False
@@ -92,9 +97,11 @@ class IdeaAdmin(admin.ModelAdmin):
         return super().lookup_allowed(lookup, value, request)
 
     def get_search_fields(self, request):
+        """A network searches its own notes only: a search of the ideas' texts would find
+        the sender's details where the sender signed (shown to it as [poistettu])."""
         if self.is_editor(request):
             return self.search_fields
-        return [field for field in self.search_fields if field in self.get_fields(request)]
+        return ["network_note"]
 
     def save_model(self, request, obj, form, change):
         services.idea_admin_save(idea=obj, fields=form.changed_data)

@@ -1,3 +1,4 @@
+import re
 import uuid
 from datetime import timedelta
 
@@ -15,6 +16,23 @@ MESSAGE_MIN_LENGTH = 10
 MESSAGE_MAX_LENGTH = 4000
 # The same text from the same client within this window is one idea (back and send again).
 DUPLICATE_WINDOW = timedelta(minutes=30)
+
+
+# What stands where the sender's own name, email or organisation stood in a text shown to a
+# network, or kept after the retention period.
+REDACTED = "[poistettu]"
+
+
+def without(text, *, emails=(), names=()):
+    """`text` with each of `emails`, and each of `names` of two words or more, as REDACTED
+    (any case, whole words). A one-word name stays: a first name alone identifies no one,
+    and as a word ("Vanha", "Anna") it is often just a word of the text."""
+    secrets = [e.strip() for e in emails if e.strip()]
+    secrets += [n.strip() for n in names if len(n.split()) >= 2]
+    for secret in sorted(set(secrets), key=len, reverse=True):
+        pattern = rf"(?<!\w){re.escape(secret)}(?!\w)"
+        text = re.sub(pattern, REDACTED, text, flags=re.IGNORECASE)
+    return text
 
 
 class IdeaQuerySet(models.QuerySet):
@@ -131,6 +149,15 @@ class Idea(models.Model):
     def excerpt(self):
         """The beginning of the idea, for lists."""
         return Truncator(" ".join(self.message.split())).chars(80)
+
+    def without_sender(self, text):
+        """`text` without the name, email and organisation the sender gave (people sign their
+        ideas): what a network's contact persons see, and what is kept after the purge."""
+        return without(text, emails=[self.email], names=[self.name, self.organisation])
+
+    @property
+    def message_for_network(self):
+        return self.without_sender(self.message)
 
     @property
     def may_be_contacted(self):

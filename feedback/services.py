@@ -148,19 +148,24 @@ def _send(messages, idea):
 
 
 def ideas_purge_personal_data(*, now=None, months=None, dry_run=False):
-    """Erase names, emails and organisations of ideas older than the retention period.
-    Returns how many ideas were (or, with `dry_run`, would be) purged."""
+    """Erase names, emails and organisations of ideas older than the retention period, also
+    where the sender or an editor wrote them into the idea's texts. Returns how many ideas
+    were (or, with `dry_run`, would be) purged."""
     now = now or timezone.now()
     months = settings.FEEDBACK_RETENTION_MONTHS if months is None else months
     cutoff = now - timedelta(days=round(months * 365.25 / 12))
     due = Idea.objects.filter(created__lt=cutoff, personal_data_purged_at__isnull=True)
     if dry_run:
         return due.count()
-    return due.update(
-        name="",
-        email="",
-        organisation="",
-        consent_to_contact=False,
-        client_hash="",
-        personal_data_purged_at=now,
-    )
+    texts = ["message", "staff_note", "network_note"]
+    with transaction.atomic():
+        ideas = list(due.select_for_update().only("name", "email", "organisation", *texts))
+        for idea in ideas:
+            for field in texts:
+                setattr(idea, field, idea.without_sender(getattr(idea, field)))
+            idea.name = idea.email = idea.organisation = idea.client_hash = ""
+            idea.consent_to_contact = False
+            idea.personal_data_purged_at = now
+        personal = ["name", "email", "organisation", "consent_to_contact", "client_hash"]
+        Idea.objects.bulk_update(ideas, [*texts, *personal, "personal_data_purged_at"])
+    return len(ideas)

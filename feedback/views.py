@@ -4,6 +4,7 @@ from django.template.response import TemplateResponse
 from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.module_loading import import_string
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, TemplateView
 from django_ratelimit.decorators import ratelimit
 
@@ -19,6 +20,8 @@ def idea_rate(group, request):
     return settings.IDEA_RATE_LIMIT
 
 
+# An error report (were ADMINS ever set) shows a request's POST: not the sender's details.
+@method_decorator(sensitive_post_parameters("name", "email", "organisation", "message"), "post")
 @method_decorator(ratelimit(key="ip", rate=idea_rate, method="POST", block=False), name="post")
 class IdeaFormView(FormView):
     template_name = "feedback/idea_form.html"

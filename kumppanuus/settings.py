@@ -301,5 +301,8 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # At DEBUG it writes every missing template variable with the whole context: a login
+        # form's username (often an email), tokens.
+        "django.template": {"level": "INFO"},
     },
 }
