@@ -9,6 +9,7 @@ class KumppanuusConfig(AppConfig):
     def ready(self):
         from django.contrib import admin
 
+        from . import checks  # noqa: F401 - registers the deploy checks
         from .cache import connect_invalidation
 
         connect_invalidation()

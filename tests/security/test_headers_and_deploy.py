@@ -25,16 +25,27 @@ def production_env(**extra):
     return env
 
 
-def test_check_deploy_gives_no_warnings():
-    result = subprocess.run(
+def check_deploy(**extra):
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env=production_env(),
+        env=production_env(**extra),
         capture_output=True,
         text=True,
     )
+
+
+def test_check_deploy_gives_no_warnings():
+    result = check_deploy(EMAIL_URL="smtp+tls://portaali:salasana@smtp.example.fi:587")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_when_mail_would_go_to_the_log():
+    """Without EMAIL_URL mail is printed to stdout: senders' addresses would be in the logs."""
+    result = check_deploy(EMAIL_URL="consolemail://")
+    assert result.returncode != 0
+    assert "kumppanuus.W001" in result.stdout + result.stderr
 
 
 def test_admin_url_is_configurable():
