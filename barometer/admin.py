@@ -112,7 +112,12 @@ def import_summary_message(summary):
 class SurveyAdmin(admin.ModelAdmin):
     list_display = ["year", "title", "state", "results_published", "response_count", "import_link"]
     list_filter = ["state", "results_published"]
-    readonly_fields = ["state", "results_published", "answers_by_network"]
+    readonly_fields = [
+        "state",
+        "results_published",
+        "results_first_published",
+        "answers_by_network",
+    ]
     inlines = [QuestionInline]
     actions = [
         "open_surveys",
@@ -209,7 +214,7 @@ class SurveyAdmin(admin.ModelAdmin):
             "survey": survey,
             "form": form,
             "refused": errors,
-            "frozen": survey.frozen_by_review and services.survey_frozen_message(survey),
+            "frozen": services.survey_answers_refusal(survey),
             "opts": self.model._meta,
             "columns": import_columns(survey),
             "organisation_types": OrganisationType.choices,

@@ -20,11 +20,13 @@ def load(stdout):
     for year in IMPORTED_YEARS:
         path = DATA_DIR / f"barometer_{year}.csv"
         survey = _survey(year, _header(path), statements)
-        if survey.frozen_by_review:  # a published review shows it: already loaded
+        if survey.results_first_published or survey.frozen_by_review:  # loaded, answers final
             continue
         summary = survey_import_csv(survey=survey, data=path.read_bytes())
         Survey.objects.filter(pk=survey.pk).update(
-            state=Survey.State.CLOSED, results_published=True
+            state=Survey.State.CLOSED,
+            results_published=True,
+            results_first_published=timezone.now(),
         )
         survey.refresh_from_db()
         survey_figures_store(survey=survey)

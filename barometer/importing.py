@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import DONT_KNOW, Answer, OrganisationType, Question, Response
-from .services import survey_ensure_not_frozen, survey_figures_store, survey_lock
+from .services import survey_ensure_answers_open, survey_figures_store, survey_lock
 
 # About 100,000 respondents × 6 statements (a real survey has a few hundred): measured to import
 # in 6.6 s on SQLite and 5.5 s on PostgreSQL on a 2-core machine (a closed survey's figures
@@ -83,9 +83,9 @@ def survey_import_csv(*, survey, data, progress=None):
     The file is parsed once with the csv module into compact tuples (one per respondent, its
     statement answers as small codes) and written without model instances: multi-row INSERTs
     for the respondents, executemany (SQLite) or COPY (PostgreSQL) for the answers.
-    Refused whole (SurveyFrozen) while a published review uses the survey; a closed survey's
-    stored results are recomputed after."""
-    survey_ensure_not_frozen(survey)
+    Refused whole (SurveyFrozen) once the survey's results have been published (its answers
+    are final); a closed survey's stored results are recomputed after."""
+    survey_ensure_answers_open(survey)
     text = _decode(data)
     header, reader = _reader(text)
     columns = _columns(survey, header)
@@ -333,7 +333,7 @@ def _store(survey, rows, columns, progress):
         # The survey read again under its lock: a review published, or the survey closed or
         # opened, while the file was being read counts, and none can happen before this commits.
         survey.refresh_from_db(fields=["state"])
-        survey_ensure_not_frozen(survey)
+        survey_ensure_answers_open(survey)
         existing = set(
             survey.responses.exclude(external_id="").values_list("external_id", flat=True)
         )

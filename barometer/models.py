@@ -68,6 +68,13 @@ class Survey(models.Model):
     )
     state = models.CharField(_("tila"), max_length=10, choices=State.choices, default=State.DRAFT)
     results_published = models.BooleanField(_("tulokset julkaistu"), default=False)
+    results_first_published = models.DateTimeField(
+        _("tulokset julkaistu ensimmäisen kerran"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Siitä lähtien kyselyn vastaukset ovat lopulliset."),
+    )
     responses_imported_at = models.DateTimeField(
         _("vastauksia tuotu viimeksi"), null=True, blank=True, editable=False
     )

@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from writelocks import advisory_lock, save_fields
@@ -73,6 +74,33 @@ def survey_ensure_not_frozen(survey):
         raise SurveyFrozen(survey_frozen_message(survey), code="frozen")
 
 
+def survey_answers_final_message(survey):
+    return _(
+        "Kyselyyn %(year)s ei voi tuoda vastauksia eikä sitä voi avata: sen tulokset on jo "
+        "julkaistu, joten vastaukset ovat lopulliset. Uudet vastaukset muuttaisivat julkaistuja "
+        "lukuja niin, että vertailu paljastaisi pienten ryhmien vastauksia."
+    ) % {"year": survey.year}
+
+
+def survey_answers_refusal(survey):
+    """Why the survey takes no new answers ("" when it does): a published review uses it, or
+    its results have been public. Suppression hides small groups within one publication; a
+    second one with a few more answers would let anyone subtract the two and find what the
+    first one hid, so once published, a survey's answers are final."""
+    survey.refresh_from_db(fields=["frozen_by_review", "results_first_published"])
+    if survey.frozen_by_review:
+        return survey_frozen_message(survey)
+    if survey.results_first_published:
+        return survey_answers_final_message(survey)
+    return ""
+
+
+def survey_ensure_answers_open(survey):
+    refusal = survey_answers_refusal(survey)
+    if refusal:
+        raise SurveyFrozen(refusal, code="frozen")
+
+
 def survey_figures_store(*, survey):
     """Compute and store a closed survey's results once (closing and importing call this)."""
     survey.figures = survey_results_data(survey) if survey.state == Survey.State.CLOSED else None
@@ -131,7 +159,7 @@ def _answer(response, question, value):
 @transaction.atomic
 def survey_open(*, survey):
     survey_lock(survey.pk)
-    survey_ensure_not_frozen(survey)
+    survey_ensure_answers_open(survey)
     survey.state = Survey.State.OPEN
     survey.results_published = False
     survey.figures = None
@@ -156,7 +184,8 @@ def results_publish(*, survey):
     if survey.state != Survey.State.CLOSED:
         raise ValidationError(_("Tulokset voi julkaista vasta, kun kysely on suljettu."))
     survey.results_published = True
-    survey.save(update_fields=["results_published"])
+    survey.results_first_published = survey.results_first_published or timezone.now()
+    survey.save(update_fields=["results_published", "results_first_published"])
     if not survey.figures:
         survey_figures_store(survey=survey)
 

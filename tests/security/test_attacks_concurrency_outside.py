@@ -216,7 +216,9 @@ def _reopen_while_publishing(monkeypatch, what):
                 assessment_round=AssessmentRound.objects.get(pk=assessment_round.pk), user=editor
             )
     else:
-        owner, name = barometer_services, "survey_ensure_not_frozen"
+        # The check survey_open makes (a survey a review can use has published results, so
+        # its answers are final and the reopening is refused whatever the timing).
+        owner, name = barometer_services, "survey_answers_refusal"
 
         def reopen():
             return barometer_services.survey_open(survey=Survey.objects.get(pk=survey.pk))
