@@ -136,6 +136,15 @@ class SurveyAdmin(admin.ModelAdmin):
         editable = (f.name for f in self.model._meta.fields if f.editable)
         return [*self.readonly_fields, *(n for n in editable if n not in self.readonly_fields)]
 
+    def has_delete_permission(self, request, obj=None):
+        """What the public saw stays until an editor deliberately unpublishes it."""
+        return not _locked(obj) and super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        if any(_locked(survey) for survey in queryset):
+            raise PermissionDenied(services.survey_details_locked_message())
+        super().delete_queryset(request, queryset)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "GET" and _locked(self.get_object(request, object_id)):
             self.message_user(request, services.survey_details_locked_message(), messages.INFO)

@@ -89,3 +89,21 @@ def test_after_unpublishing_the_editor_can_edit_again(editor, published_survey):
     assert response.status_code == 302
     assert Survey.objects.get(pk=survey.pk).invited == 500
     assert Question.objects.filter(survey=survey).exists()
+
+
+def test_a_published_survey_cannot_be_deleted(editor, client, published_survey):
+    """Deleting would take the page away (and every answer with it): refused, one by one or
+    ticked in the list, until the results are unpublished."""
+    survey, page = published_survey
+    assert (
+        editor.post(f"/admin/barometer/survey/{survey.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    bulk = editor.post(
+        "/admin/barometer/survey/",
+        {"action": "delete_selected", "_selected_action": [survey.pk], "post": "yes"},
+    )
+    assert bulk.status_code in (200, 302, 403)  # 200: the "cannot delete" page
+    assert Survey.objects.filter(pk=survey.pk).exists()
+    editor.logout()
+    assert public_page(client) == page
