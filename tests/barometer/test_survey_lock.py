@@ -107,3 +107,17 @@ def test_a_published_survey_cannot_be_deleted(editor, client, published_survey):
     assert Survey.objects.filter(pk=survey.pk).exists()
     editor.logout()
     assert public_page(client) == page
+
+
+def test_the_import_page_of_a_published_survey_says_why_and_offers_no_form(
+    editor, published_survey
+):
+    survey, _page = published_survey
+    page = editor.get(f"/admin/barometer/survey/{survey.pk}/tuo/").content.decode()
+    assert "vuosikatsaus" in page and "ei voi tuoda vastauksia" in page
+    assert 'type="file"' not in page
+    open_survey = Survey.objects.get(state="open")
+    assert (
+        'type="file"'
+        in editor.get(f"/admin/barometer/survey/{open_survey.pk}/tuo/").content.decode()
+    )
