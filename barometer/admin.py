@@ -31,22 +31,32 @@ class StatementAdmin(TranslationAdmin):
     list_display = ["key", "text", "is_headline"]
     search_fields = ["key", "text"]
 
+    def get_readonly_fields(self, request, obj=None):
+        """The key is how years are matched into a trend and how stored results name the
+        statement: fixed once made (a new wording keeps it; a new statement gets a new one)."""
+        return ["key"] if obj else []
+
 
 class QuestionInline(admin.TabularInline):
-    """A survey's statements, read-only while the public sees its results."""
+    """A survey's statements, read-only once its answers are final (a question removed would
+    take its answers with it)."""
 
     model = Question
     extra = 0
     autocomplete_fields = ["statement"]
 
     def has_add_permission(self, request, obj=None):
-        return not _locked(obj) and super().has_add_permission(request, obj)
+        return not _final(obj) and super().has_add_permission(request, obj)
 
     def has_change_permission(self, request, obj=None):
-        return not _locked(obj) and super().has_change_permission(request, obj)
+        return not _final(obj) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return not _locked(obj) and super().has_delete_permission(request, obj)
+        return not _final(obj) and super().has_delete_permission(request, obj)
+
+
+def _final(survey):
+    return survey is not None and (survey.answers_final or services.survey_details_locked(survey))
 
 
 def _locked(survey):
@@ -317,3 +327,16 @@ class ResponseAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        """Stuffed ballots may go until the results have been public; then answers are final."""
+        if obj is not None and obj.survey.answers_final:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        if queryset.filter(survey__in=Survey.objects.answers_final()).exists():
+            raise PermissionDenied(
+                _("Julkaistun kyselyn vastauksia ei voi poistaa: vastaukset ovat lopulliset.")
+            )
+        super().delete_queryset(request, queryset)

@@ -48,6 +48,10 @@ class SurveyQuerySet(models.QuerySet):
     def published(self):
         return self.filter(state=Survey.State.CLOSED, results_published=True)
 
+    def answers_final(self):
+        """The surveys whose `answers_final` is true, as a query."""
+        return self.filter(Q(results_first_published__isnull=False) | ~Q(frozen_by_review=""))
+
 
 class Survey(models.Model):
     class State(models.TextChoices):
@@ -117,6 +121,12 @@ class Survey(models.Model):
 
     def get_absolute_url(self):
         return reverse("barometer:survey-results", kwargs={"year": self.year})
+
+    @property
+    def answers_final(self):
+        """Its results have been public (or a published review uses them): its answers and
+        statements stay as they are (barometer.services.survey_answers_refusal says why)."""
+        return self.results_first_published is not None or bool(self.frozen_by_review)
 
     def clean(self):
         if self.opens and self.closes and self.closes <= self.opens:

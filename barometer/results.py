@@ -222,13 +222,14 @@ def statement_texts(statement):
     }
 
 
-def statement_as_asked(statement, texts):
+def statement_as_asked(statement, key, texts):
     """The statement with the words it had when the survey closed: a statement reworded for a
-    later year does not change what an earlier year's respondents were asked. Which statement
-    is the headline stays the editors' current choice."""
+    later year does not change what an earlier year's respondents were asked; its key is the
+    one stored too (the trends and the charts' ids are keyed by it). Which statement is the
+    headline stays the editors' current choice."""
     if not texts:  # stored before the words were
         return statement
-    return Statement(pk=statement.pk, key=statement.key, is_headline=statement.is_headline, **texts)
+    return Statement(pk=statement.pk, key=key, is_headline=statement.is_headline, **texts)
 
 
 def survey_results_from_data(survey, data):
@@ -244,7 +245,9 @@ def survey_results_from_data(survey, data):
         respondents=data["respondents"],
         statements=[
             StatementResult(
-                statement=statement_as_asked(statements[item["statement"]], item.get("texts")),
+                statement=statement_as_asked(
+                    statements[item["statement"]], item["key"], item.get("texts")
+                ),
                 total=item["total"],
                 agree=item["agree"],
                 dont_know=item["dont_know"],
@@ -267,9 +270,19 @@ def trends():
     Surveys with stored results are read from them (1 query); any without are aggregated
     (1 more query).
     """
+    series = {}
+    for year, key, agree, total, _texts in sorted(published_points(), key=lambda p: p[0]):
+        series.setdefault(key, []).append((year, share(agree, total), total))
+    return series
+
+
+def published_points():
+    """(year, statement key, agreeing, answers, the words as asked or None) of every answered
+    statement of every published survey. Stored results carry the key and words the statement
+    had when the survey closed; any survey without them is aggregated (1 more query)."""
     surveys = list(Survey.objects.published().only("pk", "year", "figures"))
     points = [
-        (survey.year, item["key"], item["agree"], item["total"])
+        (survey.year, item["key"], item["agree"], item["total"], item.get("texts"))
         for survey in surveys
         if survey.figures
         for item in survey.figures["statements"]
@@ -278,16 +291,21 @@ def trends():
     live = [survey.pk for survey in surveys if not survey.figures]
     if live:
         points += (
-            Answer.objects.filter(question__kind=Question.Kind.LIKERT, question__survey__in=live)
+            (year, key, agree, total, None)
+            for year, key, agree, total in Answer.objects.filter(
+                question__kind=Question.Kind.LIKERT, question__survey__in=live
+            )
             .values("question__survey__year", "question__statement__key")
             .annotate(agree=Count("pk", filter=Q(value__gte=4)), total=Count("pk"))
             .values_list("question__survey__year", "question__statement__key", "agree", "total")
             .order_by()
         )
-    series = {}
-    for year, key, agree, total in sorted(points, key=lambda point: point[0]):
-        series.setdefault(key, []).append((year, share(agree, total), total))
-    return series
+    return points
+
+
+def words_as_asked(texts, language):
+    """The stored words in `language`, else in Finnish (as the site falls back)."""
+    return texts.get(f"text_{language}") or texts.get("text_fi", "")
 
 
 def statement_sentence(result):

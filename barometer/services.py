@@ -88,11 +88,11 @@ def survey_answers_refusal(survey):
     second one with a few more answers would let anyone subtract the two and find what the
     first one hid, so once published, a survey's answers are final."""
     survey.refresh_from_db(fields=["frozen_by_review", "results_first_published"])
+    if not survey.answers_final:
+        return ""
     if survey.frozen_by_review:
         return survey_frozen_message(survey)
-    if survey.results_first_published:
-        return survey_answers_final_message(survey)
-    return ""
+    return survey_answers_final_message(survey)
 
 
 def survey_ensure_answers_open(survey):

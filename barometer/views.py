@@ -1,9 +1,10 @@
 import json
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
@@ -15,7 +16,7 @@ from csvutil import csv_response
 from .clientnet import client_network, survey_rate
 from .forms import SurveyAnswerForm
 from .models import Statement, Survey
-from .results import trends
+from .results import published_points, trends, words_as_asked
 from .selectors import statement_sections, survey_results_for
 from .services import response_submit
 
@@ -138,10 +139,12 @@ OPEN_DATA_FIELDS = ["vuosi", "vaittama", "vaittama_teksti", "vastauksia", "samaa
 
 
 def _open_data_rows():
-    texts = dict(Statement.objects.values_list("key", "text"))
-    for key, points in trends().items():
-        for year, agree_share, answers in points:
-            yield [year, key, texts.get(key, ""), answers, round(agree_share, 4)]
+    """One row per year and statement, in the words the statement had that year."""
+    present = dict(Statement.objects.values_list("key", "text"))
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    for year, key, agree, answers, texts in published_points():
+        words = words_as_asked(texts, language) if texts else present.get(key, "")
+        yield [year, key, words, answers, round(agree / answers, 4)]
 
 
 def open_data_csv(request):

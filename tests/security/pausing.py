@@ -3,7 +3,7 @@ of their own, and one transaction can be held at a chosen point while another ac
 
 import threading
 
-from django.db import connections
+from django.db import connection, connections
 
 
 def paused(monkeypatch, owner, name, *, before=False):
@@ -52,3 +52,31 @@ class People:
             thread.join(60)
             assert not thread.is_alive(), "a person's request hung"
         return self.outcome
+
+
+def while_paused(monkeypatch, owner, name, first, second, *, before=True, wait=5.0):
+    """`first` runs until `owner.name` pauses it; `second` then runs on another connection
+    (given `wait` seconds to finish: on PostgreSQL it may be waiting for `first`'s locks);
+    then `first` goes on. Returns the outcome {"first": ..., "second": ...}."""
+    reached, go_on = paused(monkeypatch, owner, name, before=before)
+    people = People()
+    people.start("first", first)
+    assert reached.wait(10), "the first person never reached the pause"
+    people.start("second", second).join(wait)
+    go_on.set()
+    return people.finish()
+
+
+def sqlite_lock_refusal(result):
+    """SQLite only: the second writer was refused at once ("database table is locked"), as an
+    exception from a service, or as the site's 503 "database unavailable" page (or a 500
+    whose exception says so)."""
+    if connection.vendor != "sqlite":
+        return False
+    if isinstance(result, Exception):
+        return "locked" in str(result)
+    status = getattr(result, "status_code", None)
+    if status == 503:  # the site's answer to an OperationalError: "database unavailable"
+        return True
+    exc_info = getattr(result, "exc_info", None)
+    return status == 500 and bool(exc_info) and "locked" in str(exc_info[1])

@@ -161,11 +161,13 @@ EXPECTED = {
         },
     ),
     # Responses are read only: only importing or the respondents write them; editors may
-    # delete (e.g. stuffed ballots).
+    # delete (e.g. stuffed ballots) until the results have been public. The matrix's response
+    # is of a published survey: its answers are final.
     **model(
         "barometer.response",
         add=NOBODY,
         change=row(editor=READ, superuser=READ),
+        delete=row(editor=DENY, superuser=DENY),
     ),
     # A published review is deleted, or reverted to an old version, only after an editor
     # unpublishes it (what the public saw).

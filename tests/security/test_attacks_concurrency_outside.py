@@ -17,7 +17,6 @@ import uuid
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -39,7 +38,8 @@ from programme.progress import round_figures_data
 from tests.barometer.test_views import form_data
 from tests.conftest import admin_form_data
 from tests.programme.test_assessment import assess_url
-from tests.security.pausing import People, paused
+from tests.security.accounts import logged_in, user
+from tests.security.pausing import People, sqlite_lock_refusal, while_paused
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -51,44 +51,6 @@ IDEA_FORM = "/kehittamisideat/"
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def user(username):
-    return get_user_model().objects.get(username=username)
-
-
-def logged_in(username):
-    client = Client(raise_request_exception=False)
-    client.force_login(user(username))
-    return client
-
-
-def sqlite_lock_refusal(result):
-    """SQLite only: the second writer was refused at once ("database table is locked"), as an
-    exception from a service, or as the site's 503 "database unavailable" page (or a 500
-    whose exception says so)."""
-    if connection.vendor != SQLITE:
-        return False
-    if isinstance(result, Exception):
-        return "locked" in str(result)
-    status = getattr(result, "status_code", None)
-    if status == 503:  # the site's answer to an OperationalError: "database unavailable"
-        return True
-    exc_info = getattr(result, "exc_info", None)
-    return status == 500 and bool(exc_info) and "locked" in str(exc_info[1])
-
-
-def while_paused(monkeypatch, owner, name, first, second, *, before=True, wait=5.0):
-    """`first` runs until `owner.name` pauses it; `second` then runs on another connection
-    (given `wait` seconds to finish: on PostgreSQL it may be waiting for `first`'s locks);
-    then `first` goes on. Returns the outcome {"first": ..., "second": ...}."""
-    reached, go_on = paused(monkeypatch, owner, name, before=before)
-    people = People()
-    people.start("first", first)
-    assert reached.wait(10), "the first person never reached the pause"
-    people.start("second", second).join(wait)
-    go_on.set()
-    return people.finish()
 
 
 def json_figures(data):

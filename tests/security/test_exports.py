@@ -7,7 +7,7 @@ import io
 import pytest
 from django.db import OperationalError, connection
 
-from barometer.models import Question, Statement, Survey
+from barometer.models import Question, Survey
 from feedback.models import Idea
 from programme.models import MeasureStatus
 
@@ -46,8 +46,13 @@ def test_open_data_status_notes(client, demo_data):
 
 
 def test_open_data_barometer_statement_texts(client, demo_data):
-    statement = Statement.objects.filter(key="visio").get()
-    Statement.objects.filter(pk=statement.pk).update(text="=1+2")
+    """The words a year's respondents were asked (stored with its results) as a formula."""
+    survey = Survey.objects.get(year=2018)
+    figures = survey.figures
+    for item in figures["statements"]:
+        if item["key"] == "visio":
+            item["texts"]["text_fi"] = "=1+2"
+    Survey.objects.filter(pk=survey.pk).update(figures=figures)
     for url, delimiter in [
         ("/avoin-data/barometri.csv", ","),
         ("/avoin-data/barometri-excel.csv", ";"),
