@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db.models.constants import LOOKUP_SEP
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from csvutil import csv_response
 from networks.models import Network
@@ -47,7 +48,7 @@ class IdeaAdmin(admin.ModelAdmin):
     search_fields = ["message", "staff_note", "public_response"]
     date_hierarchy = "created"
     list_select_related = ["forwarded_to"]
-    actions = ["forward_to_network", "export_csv"]
+    actions = ["forward_to_network", "erase_personal_data", "export_csv"]
 
     def is_editor(self, request):
         return is_editor(request.user)
@@ -141,6 +142,24 @@ class IdeaAdmin(admin.ModelAdmin):
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
         return render(request, "admin/feedback/forward.html", context)
+
+    @admin.action(
+        description=_("Poista valittujen ideoiden lähettäjän tiedot (pyynnöstä)"),
+        permissions=["delete"],
+    )
+    def erase_personal_data(self, request, queryset):
+        """A sender asks for their data to be erased: the idea stays, without them."""
+        erased = services.ideas_erase_personal_data(ideas=queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "Lähettäjän tiedot poistettu %(count)s ideasta.",
+                "Lähettäjän tiedot poistettu %(count)s ideasta.",
+                erased,
+            )
+            % {"count": erased},
+            messages.SUCCESS,
+        )
 
     @admin.action(description=_("Vie valitut CSV-tiedostoon"), permissions=["view"])
     def export_csv(self, request, queryset):

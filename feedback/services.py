@@ -157,15 +157,26 @@ def ideas_purge_personal_data(*, now=None, months=None, dry_run=False):
     due = Idea.objects.filter(created__lt=cutoff, personal_data_purged_at__isnull=True)
     if dry_run:
         return due.count()
+    return ideas_erase_personal_data(ideas=due, now=now)
+
+
+def ideas_erase_personal_data(*, ideas, now=None):
+    """Erase the sender's name, email and organisation from `ideas` (a queryset), fields and
+    texts alike: the retention purge, and an editor acting on a person's request. Returns how
+    many ideas had any to erase."""
+    now = now or timezone.now()
     texts = ["message", "staff_note", "network_note"]
     with transaction.atomic():
-        ideas = list(due.select_for_update().only("name", "email", "organisation", *texts))
-        for idea in ideas:
+        due = Idea.objects.filter(
+            pk__in=ideas.values("pk"), personal_data_purged_at__isnull=True
+        ).select_for_update()
+        erased = list(due.only("name", "email", "organisation", *texts))
+        for idea in erased:
             for field in texts:
                 setattr(idea, field, idea.without_sender(getattr(idea, field)))
             idea.name = idea.email = idea.organisation = idea.client_hash = ""
             idea.consent_to_contact = False
             idea.personal_data_purged_at = now
         personal = ["name", "email", "organisation", "consent_to_contact", "client_hash"]
-        Idea.objects.bulk_update(ideas, [*texts, *personal, "personal_data_purged_at"])
-    return len(ideas)
+        Idea.objects.bulk_update(erased, [*texts, *personal, "personal_data_purged_at"])
+    return len(erased)

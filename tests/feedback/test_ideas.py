@@ -262,3 +262,37 @@ def test_random_posts_never_500_and_never_store_invalid(client, payload):
 def test_rate_limit_survives_any_forwarded_header(client, forwarded):
     response = client.post(FORM, valid(), HTTP_X_FORWARDED_FOR=forwarded)
     assert response.status_code == 302
+
+
+def test_editor_erases_a_senders_data_on_request_and_a_contact_person_cannot(client, demo_data):
+    """ "Voit pyytää tietojesi poistamista": the idea stays, its sender's data goes, in its
+    fields and where they signed it; a contact person's forged POST of the action does nothing."""
+    from django.contrib.auth import get_user_model
+
+    from networks.models import Network
+
+    idea = Idea.objects.create(
+        topic="muu",
+        message="Hyvä idea. Terveisin Maija Meikäläinen, maija@example.fi",
+        name="Maija Meikäläinen",
+        email="maija@example.fi",
+        organisation="Esimerkki Oy",
+        consent_to_contact=True,
+        forwarded_to=Network.objects.get(slug="matkailu"),
+    )
+    data = {"action": "erase_personal_data", "_selected_action": [idea.pk]}
+    client.force_login(get_user_model().objects.get(username="yhteyshenkilo"))
+    client.post("/admin/feedback/idea/", data)
+    assert Idea.objects.get(pk=idea.pk).email == "maija@example.fi"
+    client.force_login(get_user_model().objects.get(username="toimittaja"))
+    response = client.post("/admin/feedback/idea/", data, follow=True)
+    assert "Lähettäjän tiedot poistettu 1 ideasta." in response.content.decode()
+    idea.refresh_from_db()
+    assert (idea.name, idea.email, idea.organisation, idea.consent_to_contact) == (
+        "",
+        "",
+        "",
+        False,
+    )
+    assert idea.message == "Hyvä idea. Terveisin [poistettu], [poistettu]"
+    assert idea.personal_data_purged_at is not None

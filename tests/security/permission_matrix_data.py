@@ -230,6 +230,7 @@ EXPECTED = {
         extra={
             "action:export_csv": LOGGED_IN,
             "action:forward_to_network": EDITORS,
+            "action:erase_personal_data": EDITORS,
         },
     ),
     # The admin site's own URLs.
