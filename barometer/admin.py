@@ -56,7 +56,7 @@ class QuestionInline(admin.TabularInline):
 
 
 def _final(survey):
-    return survey is not None and (survey.answers_final or services.survey_details_locked(survey))
+    return survey is not None and survey.answers_final
 
 
 def _locked(survey):

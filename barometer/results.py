@@ -303,11 +303,6 @@ def published_points():
     return points
 
 
-def words_as_asked(texts, language):
-    """The stored words in `language`, else in Finnish (as the site falls back)."""
-    return texts.get(f"text_{language}") or texts.get("text_fi", "")
-
-
 def statement_sentence(result):
     if result.agree_share is None:
         return ""

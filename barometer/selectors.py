@@ -4,7 +4,8 @@ from typing import NamedTuple
 
 import fragments
 
-from .results import survey_results
+from .models import Statement
+from .results import published_points, survey_results
 
 
 class GroupRow(NamedTuple):
@@ -49,3 +50,12 @@ def statement_sections(results):
         for result in results.statements
     )
     return fragments.draw("barometer/includes/statement_results.html", statements=statements)
+
+
+def open_data_rows():
+    """[year, key, words, answers, share agreeing] per published survey and statement, in
+    the words the statement had that year (in the page's language, else Finnish)."""
+    present = dict(Statement.objects.values_list("key", "text"))
+    for year, key, agree, answers, texts in published_points():
+        words = Statement(**texts).text if texts else present.get(key, "")
+        yield [year, key, words, answers, round(agree / answers, 4)]

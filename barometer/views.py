@@ -1,10 +1,9 @@
 import json
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
@@ -16,8 +15,8 @@ from csvutil import csv_response
 from .clientnet import client_network, survey_rate
 from .forms import SurveyAnswerForm
 from .models import Statement, Survey
-from .results import published_points, trends, words_as_asked
-from .selectors import statement_sections, survey_results_for
+from .results import trends
+from .selectors import open_data_rows, statement_sections, survey_results_for
 from .services import response_submit
 
 ANSWERED_COOKIE = "barometri_vastattu"
@@ -138,26 +137,17 @@ class SurveyThanksView(TemplateView):
 OPEN_DATA_FIELDS = ["vuosi", "vaittama", "vaittama_teksti", "vastauksia", "samaa_mielta_osuus"]
 
 
-def _open_data_rows():
-    """One row per year and statement, in the words the statement had that year."""
-    present = dict(Statement.objects.values_list("key", "text"))
-    language = translation.get_language() or settings.LANGUAGE_CODE
-    for year, key, agree, answers, texts in published_points():
-        words = words_as_asked(texts, language) if texts else present.get(key, "")
-        yield [year, key, words, answers, round(agree / answers, 4)]
-
-
 def open_data_csv(request):
-    return csv_response("kumppanuusbarometri.csv", OPEN_DATA_FIELDS, sorted(_open_data_rows()))
+    return csv_response("kumppanuusbarometri.csv", OPEN_DATA_FIELDS, sorted(open_data_rows()))
 
 
 def open_data_excel_csv(request):
     return csv_response(
-        "kumppanuusbarometri-excel.csv", OPEN_DATA_FIELDS, sorted(_open_data_rows()), excel=True
+        "kumppanuusbarometri-excel.csv", OPEN_DATA_FIELDS, sorted(open_data_rows()), excel=True
     )
 
 
 def open_data_json(request):
-    rows = [dict(zip(OPEN_DATA_FIELDS, row, strict=True)) for row in sorted(_open_data_rows())]
+    rows = [dict(zip(OPEN_DATA_FIELDS, row, strict=True)) for row in sorted(open_data_rows())]
     body = json.dumps({"lisenssi": "CC BY 4.0", "tulokset": rows}, ensure_ascii=False)
     return HttpResponse(body, content_type="application/json; charset=utf-8")

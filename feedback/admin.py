@@ -11,9 +11,7 @@ from networks.models import Network
 from networks.roles import is_editor
 
 from . import services
-from .models import Idea
-
-PERSONAL_FIELDS = ["name", "email", "organisation", "consent_to_contact"]
+from .models import PERSONAL_FIELDS, Idea
 
 
 class ForwardForm(forms.Form):
@@ -168,8 +166,10 @@ class IdeaAdmin(admin.ModelAdmin):
         columns = ["created", "topic", "state", "message", "public_response"]
         if with_personal:
             columns += PERSONAL_FIELDS
+        # A network reads the idea as it does on its change page: without the sender's details.
+        shown = {} if with_personal else {"message": "message_for_network"}
         rows = (
-            [getattr(idea, column) for column in columns]
+            [getattr(idea, shown.get(column, column)) for column in columns]
             + [idea.forwarded_to.name if idea.forwarded_to else ""]
             for idea in queryset.select_related("forwarded_to")
         )

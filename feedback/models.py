@@ -18,6 +18,9 @@ MESSAGE_MAX_LENGTH = 4000
 DUPLICATE_WINDOW = timedelta(minutes=30)
 
 
+# What the sender gives of themselves: erased by the purge, shown to editors only.
+PERSONAL_FIELDS = ["name", "email", "organisation", "consent_to_contact"]
+
 # What stands where the sender's own name, email or organisation stood in a text shown to a
 # network, or kept after the retention period.
 REDACTED = "[poistettu]"

@@ -16,7 +16,7 @@ from networks.mail import email_build, emails_send, site_url
 from networks.models import ContactPerson, Network
 from writelocks import advisory_lock, row_locked, save_fields
 
-from .models import DUPLICATE_WINDOW, Idea
+from .models import DUPLICATE_WINDOW, PERSONAL_FIELDS, Idea
 
 logger = logging.getLogger(__name__)
 
@@ -177,6 +177,6 @@ def ideas_erase_personal_data(*, ideas, now=None):
             idea.name = idea.email = idea.organisation = idea.client_hash = ""
             idea.consent_to_contact = False
             idea.personal_data_purged_at = now
-        personal = ["name", "email", "organisation", "consent_to_contact", "client_hash"]
-        Idea.objects.bulk_update(erased, [*texts, *personal, "personal_data_purged_at"])
+        erased_fields = [*texts, *PERSONAL_FIELDS, "client_hash", "personal_data_purged_at"]
+        Idea.objects.bulk_update(erased, erased_fields)
     return len(erased)

@@ -213,12 +213,17 @@ def test_csv_export_has_personal_data_for_editors_only(client, demo_data):
     client.logout()
     client.login(username="yhteyshenkilo", password="kumppanuus-demo-2026")
     own_ids = list(Idea.objects.filter(forwarded_to__slug="matkailu").values_list("pk", flat=True))
-    Idea.objects.filter(pk__in=own_ids).update(email="piilo@example.fi", consent_to_contact=True)
+    Idea.objects.filter(pk__in=own_ids).update(
+        email="piilo@example.fi",
+        consent_to_contact=True,
+        message="Hyvä idea verkostolle. Terveisin piilo@example.fi",  # the sender signed it
+    )
     contact_csv = client.post(
         "/admin/feedback/idea/", {"action": "export_csv", "_selected_action": own_ids}
     )
     assert contact_csv.status_code == 200
     assert "piilo@example.fi" not in contact_csv.content.decode()
+    assert "Hyvä idea verkostolle. Terveisin [poistettu]" in contact_csv.content.decode()
 
 
 def test_user_without_role_cannot_open_ideas(client, demo_data):
