@@ -143,4 +143,5 @@ def _load_statuses(programme, measures, levels):
     )
     for assessment_round in rounds.values():
         assessment_round.refresh_from_db()
-        round_figures_store(assessment_round=assessment_round)
+        if assessment_round.figures is None:  # a stored year stays as the public saw it
+            round_figures_store(assessment_round=assessment_round)

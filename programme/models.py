@@ -200,6 +200,11 @@ class AssessmentRound(models.Model):
     def is_open(self):
         return self.state == self.State.OPEN
 
+    @property
+    def is_stored(self):
+        """Closed, its figures and scope stored on closing: its pages read what was stored."""
+        return not self.is_open and self.figures is not None
+
     def clean(self):
         if self.programme_id and self.year not in self.programme.years:
             raise ValidationError(
@@ -321,6 +326,29 @@ class MeasureStatus(models.Model):
             errors["network"] = _("Verkosto ei edistä tätä toimenpidettä.")
         if errors:
             raise ValidationError(errors)
+
+
+class RoundPromotion(models.Model):
+    """A closed round's scope as it was when the round closed: one row per measure and network
+    that promoted it then (no network: a measure nobody promoted). A closed round's pages list
+    these rows, so a measure added or a network linked later does not change what the public
+    saw of that year. Written on closing, removed on reopening."""
+
+    round = models.ForeignKey(AssessmentRound, on_delete=models.CASCADE, related_name="promotions")
+    measure = models.ForeignKey(Measure, on_delete=cascade_unless_frozen, related_name="+")
+    network = models.ForeignKey(
+        Network, on_delete=cascade_unless_frozen, null=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "measure", "network"], name="promotion_once_per_round"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.round.year}: {self.measure.code} / {self.network or '–'}"
 
 
 class AssessmentConfirmation(models.Model):

@@ -25,6 +25,25 @@ from .progress import network_completion, previous_round, round_figures
 from .rules import sees_all_networks
 
 
+def round_links(assessment_round):
+    """Which network promotes which measure in the round (rows with measure_id and
+    network_id): a stored round's as it closed, otherwise today's."""
+    if assessment_round.is_stored:
+        return assessment_round.promotions.all()
+    return Measure.networks.through.objects.filter(
+        measure__programme_id=assessment_round.programme_id
+    )
+
+
+def round_measures(assessment_round):
+    """The round's measures: a stored round's as it closed, otherwise today's."""
+    if assessment_round.is_stored:
+        return Measure.objects.filter(
+            pk__in=Subquery(assessment_round.promotions.values("measure_id"))
+        )
+    return Measure.objects.filter(programme_id=assessment_round.programme_id)
+
+
 class MeasureRow(NamedTuple):
     code: str
     title: str
@@ -73,8 +92,8 @@ class NetworkStatusRow(NamedTuple):
 
 
 def network_statuses(network):
-    """A network page's table of its measures' statuses in the latest closed round (3
-    queries), drawn from plain rows once per distinct content."""
+    """A network page's table of the measures it promoted in the latest closed round and their
+    statuses (3 queries), drawn from plain rows once per distinct content."""
     latest = AssessmentRound.objects.latest_closed()
     if latest is None:
         return ""
@@ -83,7 +102,9 @@ def network_statuses(network):
         for status in latest.statuses.filter(network=network).select_related("level")
     }
     measures = (
-        network.measures.filter(programme_id=latest.programme_id)
+        Measure.objects.filter(
+            pk__in=Subquery(round_links(latest).filter(network=network).values("measure_id"))
+        )
         .only("programme", "code", "title", "order")
         .order_by("order", "code")
     )
@@ -343,14 +364,9 @@ def matrix_for_round(assessment_round, params):
     programme = assessment_round.programme
     priorities = list(programme.priorities.all())
     levels = list(programme.levels.all())
+    links = round_links(assessment_round)
     networks = list(
-        Network.objects.filter(
-            pk__in=Subquery(
-                Measure.networks.through.objects.filter(measure__programme=programme).values(
-                    "network_id"
-                )
-            )
-        )
+        Network.objects.filter(pk__in=Subquery(links.values("network_id")))
         .only("pk", "slug", "name", "order")
         .order_by("order", "name")
     )
@@ -367,11 +383,13 @@ def matrix_for_round(assessment_round, params):
         )
     )
 
-    measures = programme.measures.only("pk", "programme", "code", "title", "order")
+    measures = round_measures(assessment_round).only("pk", "programme", "code", "title", "order")
+    if network:
+        measures = measures.filter(
+            pk__in=Subquery(links.filter(network=network).values("measure_id"))
+        )
     if priority:
         measures = measures.filter(priority=priority)
-    if network:
-        measures = measures.filter(networks=network)
     if level:
         statuses = MeasureStatus.objects.filter(round=assessment_round, level=level)
         if network:
@@ -390,9 +408,9 @@ def matrix_for_round(assessment_round, params):
     measure_ids = [m.pk for m in page_measures]
     network_ids = [n.pk for n in page_networks]
     promoted = set(
-        Measure.networks.through.objects.filter(
-            measure_id__in=measure_ids, network_id__in=network_ids
-        ).values_list("measure_id", "network_id")
+        links.filter(measure_id__in=measure_ids, network_id__in=network_ids).values_list(
+            "measure_id", "network_id"
+        )
     )
     level_of = {
         (measure_id, network_id): level_id

@@ -11,7 +11,7 @@ from networks.mail import email_build, emails_send, site_url
 from networks.models import ContactPerson
 from writelocks import row_locked, save_fields
 
-from .models import AssessmentConfirmation, AssessmentRound, MeasureStatus
+from .models import AssessmentConfirmation, AssessmentRound, Measure, MeasureStatus, RoundPromotion
 from .progress import previous_round, round_figures_data, unconfirmed_networks
 from .rules import can_delete_status, can_edit_statuses, can_manage_rounds
 
@@ -102,6 +102,7 @@ def round_open(*, assessment_round, user):
         assessment_round.state = AssessmentRound.State.OPEN
         assessment_round.figures = None
         assessment_round.save(update_fields=["state", "figures"])
+        assessment_round.promotions.all().delete()
     return assessment_round
 
 
@@ -119,9 +120,29 @@ def round_close(*, assessment_round, user):
 
 
 def round_figures_store(*, assessment_round):
-    """Compute and store a closed round's figures (closing, and the demo data, call this)."""
+    """Compute and store a closed round's figures and scope (closing, and the demo data, call
+    this)."""
     assessment_round.figures = round_figures_data(assessment_round)
     assessment_round.save(update_fields=["figures"])
+    round_promotions_store(assessment_round=assessment_round)
+
+
+def round_promotions_store(*, assessment_round):
+    """Keep which networks promote which measures now as the closed round's scope."""
+    assessment_round.promotions.all().delete()
+    measures = Measure.objects.filter(programme_id=assessment_round.programme_id)
+    links = Measure.networks.through.objects.filter(
+        measure__programme_id=assessment_round.programme_id
+    )
+    pairs = [*links.values_list("measure_id", "network_id")]
+    pairs += [(pk, None) for pk in measures.filter(networks=None).values_list("pk", flat=True)]
+    RoundPromotion.objects.bulk_create(
+        (
+            RoundPromotion(round=assessment_round, measure_id=measure_id, network_id=network_id)
+            for measure_id, network_id in pairs
+        ),
+        batch_size=5000,
+    )
 
 
 def statuses_save(*, user, assessment_round, network, rows):

@@ -24,6 +24,7 @@ from .selectors import (
     measure_table,
     round_figures_for,
     round_headline_ranks,
+    round_measures,
 )
 
 
@@ -81,7 +82,7 @@ class ProgrammeView(ClosedRoundMixin, TemplateView):
         figures = round_figures_for(self.round)
         history = programme_history(self.round)
         stored = round_headline_ranks(self.round)
-        measures = Measure.objects.filter(programme_id=self.round.programme_id)
+        measures = round_measures(self.round)
         if stored is None:
             measures = measures_with_headline(self.round)
         measures = list(

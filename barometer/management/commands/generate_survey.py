@@ -1,6 +1,7 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from barometer.generate import large_survey_generate
+from barometer.models import Survey
 
 
 class Command(BaseCommand):
@@ -13,5 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--year", type=int, default=2099)
 
     def handle(self, *args, responses, year, **options):
+        if Survey.objects.filter(year=year).exists():
+            raise CommandError(f"Vuoden {year} kysely on jo olemassa; valitse toinen --year.")
         survey = large_survey_generate(responses=responses, year=year)
         self.stdout.write(f"{survey}: {responses} vastaajaa")
