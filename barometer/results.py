@@ -264,14 +264,16 @@ def survey_results_from_data(survey, data):
     )
 
 
-def trends():
-    """{statement key: [(year, share agreeing, answers), …]} over published surveys.
+def trends(points=None):
+    """{statement key: [(year, share agreeing, answers), …]} over published surveys
+    (`points`: published_points(), read here unless given).
 
     Surveys with stored results are read from them (1 query); any without are aggregated
     (1 more query).
     """
     series = {}
-    for year, key, agree, total, _texts in sorted(published_points(), key=lambda p: p[0]):
+    points = published_points() if points is None else points
+    for year, key, agree, total, _texts in sorted(points, key=lambda p: p[0]):
         series.setdefault(key, []).append((year, share(agree, total), total))
     return series
 

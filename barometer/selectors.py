@@ -5,7 +5,7 @@ from typing import NamedTuple
 import fragments
 
 from .models import Statement
-from .results import published_points, survey_results
+from .results import published_points, statement_as_asked, survey_results, trends
 
 
 class GroupRow(NamedTuple):
@@ -28,6 +28,19 @@ class StatementRows(NamedTuple):
 def survey_results_for(survey):
     """A closed survey's stored results (1 query), else computed."""
     return survey_results(survey)
+
+
+def barometer_trends():
+    """The barometer front page's trends ({key: [(year, share, answers)]}) and its statements,
+    each in the words of its latest published year: a statement reworded for next year's
+    survey is not shown over the results of a year that asked the old words (2 queries)."""
+    points = sorted(published_points(), key=lambda point: point[0])
+    words = {key: texts for _year, key, _agree, _total, texts in points}  # the latest year's
+    statements = [
+        statement_as_asked(statement, statement.key, words[statement.key])
+        for statement in Statement.objects.filter(key__in=words)
+    ]
+    return trends(points), statements
 
 
 def statement_sections(results):

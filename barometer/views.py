@@ -14,9 +14,8 @@ from csvutil import csv_response
 
 from .clientnet import client_network, survey_rate
 from .forms import SurveyAnswerForm
-from .models import Statement, Survey
-from .results import trends
-from .selectors import open_data_rows, statement_sections, survey_results_for
+from .models import Survey
+from .selectors import barometer_trends, open_data_rows, statement_sections, survey_results_for
 from .services import response_submit
 
 ANSWERED_COOKIE = "barometri_vastattu"
@@ -28,8 +27,7 @@ class BarometerIndexView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        series = trends()
-        statements = list(Statement.objects.filter(key__in=series))
+        series, statements = barometer_trends()
         headline = next((s for s in statements if s.is_headline), None)
         headline_trend = series.get(headline.key, []) if headline else []
         context.update(

@@ -29,8 +29,20 @@ def titled(title, base):
 
 
 class StatusLevelInline(TranslationTabularInline):
+    """The scale: fixed in size and order once a round has closed (rules.structure_fixed)."""
+
     model = StatusLevel
     extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and not rules.structure_fixed(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not rules.structure_fixed(obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        fixed = ["rank"] if rules.structure_fixed(obj) else []
+        return [*super().get_readonly_fields(request, obj), *fixed]
 
 
 class PriorityInline(TranslationTabularInline):
@@ -52,6 +64,14 @@ class MeasureAdmin(TranslationAdmin):
     search_fields = ["code", "title", "description"]
     filter_horizontal = ["networks"]
     list_select_related = ["priority", "programme"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fixed = (
+            ["programme", "code", "priority"]
+            if obj and rules.structure_fixed(obj.programme)
+            else []
+        )
+        return [*super().get_readonly_fields(request, obj), *fixed]
 
 
 @admin.register(AssessmentRound)

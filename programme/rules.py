@@ -6,7 +6,7 @@ assessment screen and the services alike, so no path can apply a weaker rule.
 
 from networks.models import networks_of_user
 
-from .models import MeasureStatus
+from .models import AssessmentRound, MeasureStatus
 
 
 def sees_all_networks(user):
@@ -61,3 +61,14 @@ def can_revert_status(user, status):
 def can_delete_status(user, status):
     """Deleting a row (not the assessment screen's "ei arvioitu"): editors, open rounds only."""
     return sees_all_networks(user) and can_edit_statuses(user, status.round, status.network)
+
+
+def structure_fixed(programme):
+    """Once one of a programme's rounds has closed, its scale (how many levels, their ranks)
+    and its measures' codes and priorities stay as they were: a closed year's stored figures
+    are counts by rank, and its pages and links go by code and priority. Labels, titles and
+    descriptions stay correctable."""
+    return (
+        programme is not None
+        and AssessmentRound.objects.closed().filter(programme=programme).exists()
+    )
