@@ -3,6 +3,7 @@ verify a TOTP code (or a one-time recovery code) after the password; contact per
 by setting up a device. One rule decides who needs it: `needs_second_factor`."""
 
 from base64 import b32encode
+from datetime import timedelta
 
 import django_otp
 from django import forms
@@ -12,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -141,6 +143,11 @@ def _device_being_set_up(request):
         pk=request.session.get(SETUP_DEVICE), user=request.user, confirmed=False
     ).first()
     if device is None:
+        # Setups no session can still finish (older than a session lives) are left-overs.
+        abandoned = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE)
+        TOTPDevice.objects.filter(
+            user=request.user, confirmed=False, created_at__lt=abandoned
+        ).delete()
         device = TOTPDevice.objects.create(user=request.user, confirmed=False, name="sovellus")
         request.session[SETUP_DEVICE] = device.pk
     return device

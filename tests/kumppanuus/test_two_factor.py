@@ -92,6 +92,25 @@ def test_editor_without_a_device_is_sent_to_set_one_up(db, client):
     assert Group.objects.filter(name="Toimitus").exists()
 
 
+def test_abandoned_setups_do_not_pile_up(db, client, settings):
+    """Every sign-in that opens the setup page and leaves makes an unconfirmed app; one older
+    than a session can live is removed when the next setup starts, a newer one (another
+    browser's setup still under way) stays."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    user = get_user_model().objects.create_user("uusi", password=PASSWORD, is_staff=True)
+    old = TOTPDevice.objects.create(user=user, confirmed=False, name="sovellus")
+    recent = TOTPDevice.objects.create(user=user, confirmed=False, name="sovellus")
+    age = timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    TOTPDevice.objects.filter(pk=old.pk).update(created_at=timezone.now() - age - timedelta(1))
+    sign_in(client, "uusi")
+    assert client.get("/admin/kaksivaihe/kayttoonotto/").status_code == 200
+    left = set(TOTPDevice.objects.filter(user=user).values_list("pk", flat=True))
+    assert old.pk not in left and recent.pk in left and len(left) == 2
+
+
 def test_reset_command_recovers_a_locked_out_editor(demo_data, client):
     out = io.StringIO()
     call_command("reset_two_factor", "toimittaja", stdout=out)
