@@ -346,6 +346,7 @@ class RoundPromotion(models.Model):
                 fields=["round", "measure", "network"], name="promotion_once_per_round"
             )
         ]
+        indexes = [models.Index(fields=["round", "network"], name="promotion_round_network")]
 
     def __str__(self):
         return f"{self.round.year}: {self.measure.code} / {self.network or '–'}"

@@ -41,6 +41,7 @@ class Migration(migrations.Migration):
                 ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='promotions', to='programme.assessmentround')),
             ],
             options={
+                'indexes': [models.Index(fields=['round', 'network'], name='promotion_round_network')],
                 'constraints': [models.UniqueConstraint(fields=('round', 'measure', 'network'), name='promotion_once_per_round')],
             },
         ),
