@@ -56,6 +56,18 @@ class ProgrammeAdmin(TranslationAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [StatusLevelInline, PriorityInline]
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj and rules.structure_fixed(obj):
+            messages.info(
+                request,
+                _(
+                    "Ohjelmalla on suljettu arviointikierros, joten asteikon tasoja ei voi "
+                    "lisätä, poistaa eikä järjestää uudelleen: suljettujen vuosien luvut on "
+                    "tallennettu tasojen mukaan. Nimiä, kuvauksia ja värejä voi korjata."
+                ),
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
 
 @admin.register(Measure)
 class MeasureAdmin(TranslationAdmin):
@@ -72,6 +84,18 @@ class MeasureAdmin(TranslationAdmin):
             else []
         )
         return [*super().get_readonly_fields(request, obj), *fixed]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj and rules.structure_fixed(obj.programme):
+            messages.info(
+                request,
+                _(
+                    "Ohjelmalla on suljettu arviointikierros, joten toimenpiteen tunnusta ja "
+                    "painopistettä ei voi muuttaa: suljettujen vuosien sivut ja linkit käyttävät "
+                    "niitä. Otsikkoa, kuvausta ja verkostoja voi muuttaa."
+                ),
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
 
 @admin.register(AssessmentRound)

@@ -91,3 +91,22 @@ def test_reopening_and_closing_again_takes_the_links_of_that_moment(client, demo
     assert not round_2020.promotions.exists()
     services.round_close(assessment_round=round_2020, user=editor)
     assert "Uusi toimenpide 2021" in client.get(MATRIX_2020).content.decode()
+
+
+def test_the_editor_is_told_why_the_structure_is_fixed(demo_data):
+    """Once a round has closed, the measure's code and priority and the scale's ranks are not
+    inputs, and the form says why (in the editor's language)."""
+    from tests.security.accounts import logged_in
+
+    editor = logged_in("toimittaja")
+    measure = Measure.objects.get(code="9")
+    page = editor.get(f"/admin/programme/measure/{measure.pk}/change/").content.decode()
+    assert "toimenpiteen tunnusta ja painopistettä ei voi muuttaa" in page
+    assert 'name="code"' not in page and 'name="priority"' not in page
+    assert 'name="title_fi"' in page
+    programme = measure.programme
+    page = editor.get(f"/admin/programme/programme/{programme.pk}/change/").content.decode()
+    assert "asteikon tasoja ei voi lisätä, poistaa eikä järjestää uudelleen" in page
+    assert 'name="levels-0-rank"' not in page and 'name="levels-0-label_fi"' in page
+    english = editor.get(f"/en/admin/programme/measure/{measure.pk}/change/")
+    assert "code and priority cannot be changed" in english.content.decode()
