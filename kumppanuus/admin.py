@@ -9,6 +9,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from modeltranslation.admin import TranslationAdmin
 
+from adminrows import SharedChoicesInline
 from programme.history_admin import RuledHistoryAdmin
 
 from . import services
@@ -43,11 +44,13 @@ class SectionInline(LockedWhilePublishedInline, admin.StackedInline):
     fields = [("order", "heading"), "body"]
 
 
-class HighlightInline(LockedWhilePublishedInline, admin.TabularInline):
+class HighlightInline(LockedWhilePublishedInline, SharedChoicesInline, admin.TabularInline):
     model = Highlight
     extra = 0
     fields = ["order", "category", "title", "description", "network", "link"]
-    autocomplete_fields = ["network"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("network")
 
 
 @admin.register(AnnualReview)

@@ -4,6 +4,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
+from adminrows import SharedChoicesInline
+
 from . import services
 from .models import ContactPerson, Event, Network, Theme, can_edit_event, networks_of_user
 
@@ -39,12 +41,11 @@ class ThemeAdmin(TranslationAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-class ContactInline(admin.TabularInline):
+class ContactInline(SharedChoicesInline, admin.TabularInline):
     model = ContactPerson.networks.through
     extra = 0
     verbose_name = _("yhteyshenkilö")
     verbose_name_plural = _("yhteyshenkilöt")
-    autocomplete_fields = ["contactperson"]
 
 
 class EventInline(admin.StackedInline):

@@ -46,14 +46,8 @@ class StatusLevelInline(TranslationTabularInline):
 
 
 class PriorityInline(TranslationTabularInline):
-    """A priority's code is in closed years' filter links: fixed once a round has closed."""
-
     model = Priority
     extra = 0
-
-    def get_readonly_fields(self, request, obj=None):
-        fixed = ["code"] if rules.structure_fixed(obj) else []
-        return [*super().get_readonly_fields(request, obj), *fixed]
 
 
 @admin.register(Programme)

@@ -12,6 +12,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from simple_history.admin import SimpleHistoryAdmin
 
+from adminrows import with_related_labels
+
 
 class RuledHistoryAdmin(SimpleHistoryAdmin):
     def has_revert_permission(self, request, obj):
@@ -57,3 +59,9 @@ class RuledHistoryAdmin(SimpleHistoryAdmin):
         if request.method == "POST" and not self._may_revert(request, version):
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def set_history_delta_changes(self, request, historical_records, *args, **kwargs):
+        super().set_history_delta_changes(request, historical_records, *args, **kwargs)
+        for record in historical_records:
+            # The list shows each version's label: its related rows come with the page.
+            record.history_object = with_related_labels(record)

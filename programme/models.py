@@ -235,6 +235,22 @@ class MeasureStatusQuerySet(models.QuerySet):
         ).distinct()
 
 
+class LabelledManager(models.Manager):
+    """The base manager of rows whose label names their related rows: the admin's delete
+    confirmation lists every row it would delete, and reads them through this manager, so the
+    labels come in one query, not one per row and relation."""
+
+    def __init__(self, *related):
+        super().__init__()
+        self.related = related
+
+    def deconstruct(self):
+        return (False, f"{__name__}.{type(self).__name__}", None, self.related, None)
+
+    def get_queryset(self):
+        return super().get_queryset().select_related(*self.related)
+
+
 def cascade_unless_frozen(collector, field, sub_objs, using):
     """Deleting a network or measure removes its statuses, except in a frozen round: refused."""
     round_ids = {status.round_id for status in sub_objs}
@@ -293,8 +309,10 @@ class MeasureStatus(models.Model):
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     objects = MeasureStatusQuerySet.as_manager()
+    labelled = LabelledManager("measure", "network", "round", "level")
 
     class Meta:
+        base_manager_name = "labelled"
         verbose_name = _("toimenpiteen tila")
         verbose_name_plural = _("toimenpiteiden tilat")
         ordering = ["round", "measure", "network"]
@@ -340,7 +358,11 @@ class RoundPromotion(models.Model):
         Network, on_delete=cascade_unless_frozen, null=True, related_name="+"
     )
 
+    objects = models.Manager()
+    labelled = LabelledManager("round", "measure", "network")
+
     class Meta:
+        base_manager_name = "labelled"
         constraints = [
             models.UniqueConstraint(
                 fields=["round", "measure", "network"], name="promotion_once_per_round"

@@ -65,9 +65,9 @@ def can_delete_status(user, status):
 
 def structure_fixed(programme):
     """Once one of a programme's rounds has closed, its scale (how many levels, their ranks)
-    and its measures' and priorities' codes and the measures' priorities stay as they were: a
-    closed year's stored figures are counts by rank, and its pages and links go by code and
-    priority. Labels, titles and descriptions stay correctable."""
+    and its measures' codes and priorities stay as they were: a closed year's stored figures
+    are counts by rank, and its pages and links go by code and priority. Labels, titles and
+    descriptions stay correctable; new priorities and measures can be added."""
     return (
         programme is not None
         and AssessmentRound.objects.closed().filter(programme=programme).exists()

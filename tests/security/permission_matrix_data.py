@@ -251,9 +251,5 @@ EXPECTED = {
     ("site", "app_list:programme"): LOGGED_IN,
     # Autocomplete answers GET only, for roles that may view the model searched.
     ("site", "autocomplete:barometer.question.statement"): row(editor=READ, superuser=READ),
-    ("site", "autocomplete:kumppanuus.highlight.network"): row(READ, editor=READ, superuser=READ),
-    ("site", "autocomplete:networks.contactperson_networks.contactperson"): row(
-        editor=READ, superuser=READ
-    ),
     ("site", "autocomplete:networks.contactperson.user"): row(editor=DENY, superuser=READ),
 }
