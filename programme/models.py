@@ -142,6 +142,12 @@ class Measure(models.Model):
             )
 
 
+def programme_links(programme_id):
+    """Today's links of a programme's measures to the networks promoting them (rows with
+    measure_id and network_id): what an open round is assessed by, and a closing round keeps."""
+    return Measure.networks.through.objects.filter(measure__programme_id=programme_id)
+
+
 class AssessmentRoundQuerySet(models.QuerySet):
     def closed(self):
         return self.filter(state=AssessmentRound.State.CLOSED)

@@ -20,7 +20,7 @@ import fragments
 from networks.models import Network, networks_of_user
 
 from .badges import status_badge_html
-from .models import AssessmentRound, Measure, MeasureStatus
+from .models import AssessmentRound, Measure, MeasureStatus, programme_links
 from .progress import network_completion, previous_round, round_figures
 from .rules import sees_all_networks
 
@@ -30,9 +30,7 @@ def round_links(assessment_round):
     network_id): a stored round's as it closed, otherwise today's."""
     if assessment_round.is_stored:
         return assessment_round.promotions.all()
-    return Measure.networks.through.objects.filter(
-        measure__programme_id=assessment_round.programme_id
-    )
+    return programme_links(assessment_round.programme_id)
 
 
 def round_measures(assessment_round):

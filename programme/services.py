@@ -11,7 +11,14 @@ from networks.mail import email_build, emails_send, site_url
 from networks.models import ContactPerson
 from writelocks import row_locked, save_fields
 
-from .models import AssessmentConfirmation, AssessmentRound, Measure, MeasureStatus, RoundPromotion
+from .models import (
+    AssessmentConfirmation,
+    AssessmentRound,
+    Measure,
+    MeasureStatus,
+    RoundPromotion,
+    programme_links,
+)
 from .progress import previous_round, round_figures_data, unconfirmed_networks
 from .rules import can_delete_status, can_edit_statuses, can_manage_rounds
 
@@ -131,9 +138,7 @@ def round_promotions_store(*, assessment_round):
     """Keep which networks promote which measures now as the closed round's scope."""
     assessment_round.promotions.all().delete()
     measures = Measure.objects.filter(programme_id=assessment_round.programme_id)
-    links = Measure.networks.through.objects.filter(
-        measure__programme_id=assessment_round.programme_id
-    )
+    links = programme_links(assessment_round.programme_id)
     pairs = [*links.values_list("measure_id", "network_id")]
     pairs += [(pk, None) for pk in measures.filter(networks=None).values_list("pk", flat=True)]
     RoundPromotion.objects.bulk_create(

@@ -82,9 +82,10 @@ class ProgrammeView(ClosedRoundMixin, TemplateView):
         figures = round_figures_for(self.round)
         history = programme_history(self.round)
         stored = round_headline_ranks(self.round)
-        measures = round_measures(self.round)
-        if stored is None:
-            measures = measures_with_headline(self.round)
+        # Stored ranks come with the scope the round closed with; otherwise computed live.
+        measures = (
+            round_measures(self.round) if stored is not None else measures_with_headline(self.round)
+        )
         measures = list(
             measures.select_related("priority")
             .only("programme", "code", "title", "order", "priority__code", "priority__title")

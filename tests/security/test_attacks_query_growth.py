@@ -396,41 +396,30 @@ def grow(n=GROWTH):
 def grow_axes(count, prefix):
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
-    now = timezone.now()
+    common = {
+        "user_agent": "kasvu",
+        "attempt_time": timezone.now(),
+        "http_accept": "*/*",
+        "path_info": "/admin/login/",
+    }
     AccessAttempt.objects.bulk_create(
         AccessAttempt(
             username=f"{prefix}hyokkaaja{i}",
             ip_address=f"10.0.{i // 250}.{i % 250 + 1}",
-            user_agent="kasvu",
             failures_since_start=1,
-            attempt_time=now,
             get_data="",
             post_data="",
-            http_accept="*/*",
-            path_info="/admin/login/",
+            **common,
         )
         for i in range(count)
     )
     AccessLog.objects.bulk_create(
-        AccessLog(
-            username=f"{prefix}kirjautuja{i}",
-            ip_address="10.1.0.1",
-            user_agent="kasvu",
-            attempt_time=now,
-            http_accept="*/*",
-            path_info="/admin/login/",
-        )
+        AccessLog(username=f"{prefix}kirjautuja{i}", ip_address="10.1.0.1", **common)
         for i in range(count)
     )
     AccessFailureLog.objects.bulk_create(
         AccessFailureLog(
-            username=f"{prefix}epaonni{i}",
-            ip_address="10.2.0.1",
-            user_agent="kasvu",
-            attempt_time=now,
-            http_accept="*/*",
-            path_info="/admin/login/",
-            locked_out=bool(i % 2),
+            username=f"{prefix}epaonni{i}", ip_address="10.2.0.1", locked_out=bool(i % 2), **common
         )
         for i in range(count)
     )
