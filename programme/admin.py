@@ -11,7 +11,7 @@ from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 from networks.models import Network, networks_of_user
 
 from . import rules, selectors, services
-from .forms import RoundCreateForm, status_formset
+from .forms import PriorityForm, RoundCreateForm, status_formset
 from .history_admin import RuledHistoryAdmin
 from .models import AssessmentRound, Measure, MeasureStatus, Priority, Programme, StatusLevel
 from .progress import network_completion, unconfirmed_networks
@@ -46,8 +46,16 @@ class StatusLevelInline(TranslationTabularInline):
 
 
 class PriorityInline(TranslationTabularInline):
+    """Priorities can be added at any time; an existing one's code is fixed with the scale."""
+
     model = Priority
+    form = PriorityForm
     extra = 0
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.code_fixed = rules.structure_fixed(obj)  # a class made for this call
+        return formset
 
 
 @admin.register(Programme)
@@ -62,8 +70,9 @@ class ProgrammeAdmin(TranslationAdmin):
                 request,
                 _(
                     "Ohjelmalla on suljettu arviointikierros, joten asteikon tasoja ei voi "
-                    "lisätä, poistaa eikä järjestää uudelleen: suljettujen vuosien luvut on "
-                    "tallennettu tasojen mukaan. Nimiä, kuvauksia ja värejä voi korjata."
+                    "lisätä, poistaa eikä järjestää uudelleen eikä painopisteiden tunnuksia "
+                    "muuttaa: suljettujen vuosien luvut ja linkit on tallennettu niiden mukaan. "
+                    "Nimiä, kuvauksia ja värejä voi korjata ja uusia painopisteitä lisätä."
                 ),
             )
         return super().render_change_form(request, context, add, change, form_url, obj)

@@ -62,3 +62,16 @@ class RoundCreateForm(forms.ModelForm):
     class Meta:
         model = AssessmentRound
         fields = ["programme", "year", "opens", "closes"]
+
+
+class PriorityForm(forms.ModelForm):
+    """A priority row of the programme form. Once the programme's structure is fixed
+    (rules.structure_fixed), an existing priority's code is shown but not taken from the
+    POST: closed years' matrix filters link by it. New priorities take any free code."""
+
+    code_fixed = False  # set on the form class per request by the inline
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.code_fixed and self.instance.pk:
+            self.fields["code"].disabled = True

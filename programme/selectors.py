@@ -360,7 +360,11 @@ def matrix_for_round(assessment_round, params):
     """The matrix of one closed round, filtered by priority, network and level (`params`: the
     request's GET), its measures paged by 40 rows and its networks by 15 columns."""
     programme = assessment_round.programme
-    priorities = list(programme.priorities.all())
+    round_measure_rows = round_measures(assessment_round)
+    # Only priorities with measures in the round: one added later is no filter of this year.
+    priorities = list(
+        programme.priorities.filter(pk__in=Subquery(round_measure_rows.values("priority_id")))
+    )
     levels = list(programme.levels.all())
     links = round_links(assessment_round)
     networks = list(
@@ -381,7 +385,7 @@ def matrix_for_round(assessment_round, params):
         )
     )
 
-    measures = round_measures(assessment_round).only("pk", "programme", "code", "title", "order")
+    measures = round_measure_rows.only("pk", "programme", "code", "title", "order")
     if network:
         measures = measures.filter(
             pk__in=Subquery(links.filter(network=network).values("measure_id"))

@@ -111,3 +111,79 @@ def test_the_editor_is_told_why_the_structure_is_fixed(demo_data):
     assert 'name="priorities-0-title_fi"' in page  # priorities can still be added
     english = editor.get(f"/en/admin/programme/measure/{measure.pk}/change/")
     assert "code and priority cannot be changed" in english.content.decode()
+
+
+def programme_form_with_new_priority(editor, programme, **first_row):
+    """The programme's change form as the editor sends it: a new priority row added and the
+    first existing priority's fields replaced by `first_row`."""
+    from tests.conftest import admin_form_data
+
+    url = f"/admin/programme/programme/{programme.pk}/change/"
+    data = admin_form_data(editor.get(url))
+    first = next(
+        i
+        for i in range(int(data["priorities-TOTAL_FORMS"]))
+        if int(data[f"priorities-{i}-id"]) == programme.priorities.order_by("order").first().pk
+    )
+    data.update({f"priorities-{first}-{name}": value for name, value in first_row.items()})
+    new = int(data["priorities-TOTAL_FORMS"])
+    data.update(
+        {
+            f"priorities-{new}-code": "5",
+            f"priorities-{new}-title_fi": "Uusi painopiste 2022",
+            f"priorities-{new}-order": "5",
+            "priorities-TOTAL_FORMS": str(new + 1),
+        }
+    )
+    return editor.post(url, data)
+
+
+def test_a_priority_code_stays_once_a_round_has_closed_and_new_ones_can_be_added(demo_data):
+    """Closed years' matrix filters link by the priority code (?painopiste=1): renaming the
+    code would turn a saved link into "no such priority". The forged code is ignored, the
+    rest of the form is saved, and a new priority takes any free code."""
+    from tests.security.accounts import logged_in
+
+    editor = logged_in("toimittaja")
+    programme = AssessmentRound.objects.get(year=2020).programme
+    first = programme.priorities.order_by("order").first()
+    code = first.code
+    filtered = f"{MATRIX_2020}&painopiste={code}"
+    before = table(editor.get(filtered).content.decode())
+
+    form = editor.get(f"/admin/programme/programme/{programme.pk}/change/").content.decode()
+    assert re.search(r'name="priorities-\d+-code"[^>]*disabled', form)
+
+    response = programme_form_with_new_priority(
+        editor, programme, code="1a", title_fi="Korjattu otsikko"
+    )
+    assert response.status_code == 302
+    first.refresh_from_db()
+    assert (first.code, first.title_fi) == (code, "Korjattu otsikko")
+    assert programme.priorities.filter(code="5").exists()
+    assert not programme.priorities.filter(code="1a").exists()
+    assert table(editor.get(filtered).content.decode()) == before
+
+
+def test_a_priority_code_is_editable_while_no_round_has_closed(demo_data):
+    """Before any closing the structure is a draft: codes can be corrected."""
+    from tests.security.accounts import logged_in
+
+    AssessmentRound.objects.update(state=AssessmentRound.State.OPEN)
+    programme = AssessmentRound.objects.get(year=2020).programme
+    first = programme.priorities.order_by("order").first()
+    response = programme_form_with_new_priority(logged_in("toimittaja"), programme, code="1a")
+    assert response.status_code == 302
+    first.refresh_from_db()
+    assert first.code == "1a"
+
+
+def test_a_priority_added_later_is_no_filter_of_the_closed_year(client, demo_data):
+    """The 2020 matrix offers the priorities 2020 had; one added for 2022 would filter to an
+    empty table."""
+    programme = AssessmentRound.objects.get(year=2020).programme
+    Priority.objects.create(programme=programme, code="5", title="Uusi painopiste 2022", order=5)
+    page = client.get(MATRIX_2020).content.decode()
+    assert "Uusi painopiste 2022" not in page
+    for code in programme.priorities.exclude(code="5").values_list("code", flat=True):
+        assert f'<option value="{code}">' in page
