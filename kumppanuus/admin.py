@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_email.models import EmailDevice
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from modeltranslation.admin import TranslationAdmin
@@ -167,6 +168,6 @@ admin.site.register(AccessAttempt, AccessAttemptAdmin)
 
 # Second-factor devices hold secrets: they are managed on the sign-in pages and by
 # `manage.py reset_two_factor`, never listed in the admin (django-otp registers them).
-for _device in (StaticDevice, TOTPDevice):
+for _device in (EmailDevice, StaticDevice, TOTPDevice):
     if admin.site.is_registered(_device):
         admin.site.unregister(_device)

@@ -20,6 +20,7 @@ from .services import review_publish
 DATA_DIR = Path(__file__).parent / "demo_data"
 DEMO_PASSWORD = "kumppanuus-demo-2026"
 DEMO_CONTACT_EMAIL = "laura.nieminen@example.fi"  # contact person of Matkailufoorumi
+DEMO_EDITOR_EMAIL = "toimittaja@example.fi"
 # The demo editor's authenticator secret (20 bytes): public, like the demo password, so it is
 # only ever in demo data. Put the printed base32 form into any authenticator app.
 DEMO_TOTP_KEY = b"kumppanuus-demo-2026".hex()
@@ -28,11 +29,11 @@ DEMO_TOTP_KEY = b"kumppanuus-demo-2026".hex()
 def load(stdout):
     _load_reviews()
     editors, contacts = roles_setup()
-    editor = _demo_user("toimittaja", "Toimi", "Toimittaja", editors)
+    editor = _demo_user("toimittaja", "Toimi", "Toimittaja", editors, DEMO_EDITOR_EMAIL)
     device, _ = TOTPDevice.objects.get_or_create(
         user=editor, name="esittely", defaults={"key": DEMO_TOTP_KEY, "confirmed": True}
     )
-    contact_user = _demo_user("yhteyshenkilo", "Laura", "Nieminen", contacts)
+    contact_user = _demo_user("yhteyshenkilo", "Laura", "Nieminen", contacts, DEMO_CONTACT_EMAIL)
     ContactPerson.objects.filter(email=DEMO_CONTACT_EMAIL).update(user=contact_user)
     stdout.write(
         "Kehityskäyttöön tarkoitetut tunnukset (vain esittelyaineistossa):\n"
@@ -43,13 +44,17 @@ def load(stdout):
     )
 
 
-def _demo_user(username, first_name, last_name, group):
+def _demo_user(username, first_name, last_name, group, email):
+    """A dev-only account; its address receives the code that starts a second-factor setup
+    (printed by the console mail backend of `make run`)."""
     user, created = get_user_model().objects.get_or_create(
         username=username,
         defaults={"first_name": first_name, "last_name": last_name, "is_staff": True},
     )
     if created:
         user.set_password(DEMO_PASSWORD)
+    if created or not user.email:
+        user.email = email
         user.save()
     user.groups.add(group)
     return user

@@ -6,16 +6,23 @@ its history too, and freezes the round and survey it uses: they cannot be reopen
 imported into until an editor unpublishes the review (which history records as well).
 """
 
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_email.models import EmailDevice
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from barometer.models import Survey
 from barometer.services import survey_lock
+from networks.mail import email_build, emails_send
 from networks.roles import is_editor
 from programme.models import AssessmentRound
 from programme.services import round_locked
@@ -23,6 +30,8 @@ from writelocks import row_locked
 
 from .models import AnnualReview
 from .reviews import review_figures_snapshot
+
+logger = logging.getLogger(__name__)
 
 
 def review_publish_problems(review):
@@ -176,6 +185,70 @@ def recovery_codes_issue(*, user):
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
     StaticToken.objects.bulk_create(StaticToken(device=static, token=code) for code in codes)
     return codes
+
+
+class MailNotSent(Exception):
+    """The mail server did not take the message (the reason is logged without the address)."""
+
+
+def _mailbox_device(user):
+    """The account's one mail-code device, read under the account's row lock: requests of one
+    person at the same moment (two sends, a guess beside the right code) take turns, and the
+    second decides on what the first committed. Call inside a transaction."""
+    row_locked(get_user_model(), user.pk)
+    device = EmailDevice.objects.filter(user=user).order_by("pk").first()
+    if device is None:
+        device = EmailDevice.objects.create(user=user, name="sähköposti", confirmed=False)
+    return device
+
+
+def mailbox_code_send(*, user):
+    """Email the user a one-time code that proves the mailbox is theirs (before their first
+    app is set up). None when sent; else the seconds to wait (one code a minute). Raises
+    MailNotSent when the mail server fails: the code is then void and the person may ask
+    again at once. The mail goes out after the code is stored, with no lock held."""
+    validity = settings.OTP_EMAIL_TOKEN_VALIDITY
+    with transaction.atomic():
+        device = _mailbox_device(user)
+        allowed, details = device.generate_is_allowed()
+        if not allowed:
+            wait = details.get("next_generation_at", timezone.now()) - timezone.now()
+            return max(1, int(wait.total_seconds()))
+        device.cooldown_set(commit=False)
+        device.generate_token(valid_secs=validity, commit=True)
+    message = email_build(
+        template="two_factor_code",
+        to=[user.email],
+        context={"user": user.get_username(), "token": device.token, "minutes": validity // 60},
+        language=get_language(),
+    )
+    try:
+        emails_send([message])
+    except Exception as error:  # noqa: BLE001 - any mail failure is a message to the person
+        logger.error("two-factor: code mail for user %s failed: %s", user.pk, type(error).__name__)
+        _mailbox_code_void(user, device.token)
+        raise MailNotSent from error
+    return None
+
+
+@transaction.atomic
+def _mailbox_code_void(user, token):
+    """A code nobody received is no code (unless a newer one was made meanwhile)."""
+    device = _mailbox_device(user)
+    if device.token == token:
+        device.token, device.valid_until = None, timezone.now()
+        device.cooldown_reset(commit=False)
+        device.save(update_fields=["token", "valid_until", "last_generated_timestamp"])
+
+
+@transaction.atomic
+def mailbox_code_check(*, user, token):
+    """(whether `token` is the last code mailed to the user, unused and in time; whether the
+    try came while wrong codes made the person wait). A wrong code makes the next try wait
+    longer, as for the app's codes; a right one is used up."""
+    device = _mailbox_device(user)
+    waiting = not device.verify_is_allowed()[0]
+    return device.verify_token(token), waiting
 
 
 def two_factor_reset(*, user):

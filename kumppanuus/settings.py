@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp.plugins.otp_email",
     "csp",
     "crispy_forms",
     "crispy_bootstrap5",
@@ -288,6 +289,11 @@ SURVEY_RATE_LIMIT = env("SURVEY_RATE_LIMIT")
 # Editors sign in to the admin with a second factor (TOTP or a recovery code); contact persons
 # may opt in. Off only for a throwaway local database, never in production.
 TWO_FACTOR_REQUIRED = env("TWO_FACTOR_REQUIRED")
+# Setting up the first app starts with a code mailed to the account's address
+# (kumppanuus.twofactor): a password alone registers no one's app. django-otp's email
+# device keeps the code, its expiry, the wait between codes and after wrong ones.
+OTP_EMAIL_TOKEN_VALIDITY = 600
+OTP_EMAIL_COOLDOWN_DURATION = 60
 OTP_TOTP_ISSUER = "Kumppanuusportaali"
 
 LOGGING = {

@@ -20,7 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from networks.roles import is_editor
 
-from .services import two_factor_confirm
+from .services import MailNotSent, mailbox_code_check, mailbox_code_send, two_factor_confirm
 
 
 def needs_second_factor(user):
@@ -71,6 +71,12 @@ class TokenForm(forms.Form):
         help_text=_("Kuusinumeroinen koodi todennussovelluksesta tai yksi varakoodeistasi."),
         error_messages={"required": _("Anna vahvistuskoodi.")},
     )
+
+
+class MailboxCodeForm(TokenForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["token"].help_text = _("Kuusinumeroinen koodi sähköpostiviestistä.")
 
 
 def _next(request):
@@ -153,18 +159,89 @@ def _device_being_set_up(request):
     return device
 
 
+SETUP_MAILBOX = "two_factor_setup_mailbox"
+
+
+def _mailbox_proven(request):
+    """Before an app is registered, the person shows a second thing besides the password: a
+    factor given this session (a recovery code after a reset, or the app being replaced) or
+    a code mailed to the account's address. A stolen password alone registers no app."""
+    return request.user.is_verified() or request.session.get(SETUP_MAILBOX) == request.user.pk
+
+
+def _masked(email):
+    """ "m…a@example.fi": enough for the person to recognise, not the whole address."""
+    local, _at, domain = email.partition("@")
+    return f"{local[:1]}…{local[-1:] if len(local) > 1 else ''}@{domain}"
+
+
+def _code_sent(user):
+    """Mail a code; (what the page tells, its status)."""
+    try:
+        wait = mailbox_code_send(user=user)
+    except MailNotSent:
+        return _("Sähköpostia ei voitu lähettää juuri nyt. Yritä hetken kuluttua uudelleen."), 503
+    if wait is not None:
+        return _("Uuden koodin voi pyytää %(seconds)s sekunnin kuluttua.") % {"seconds": wait}, 429
+    notice = _("Koodi on lähetetty osoitteeseen %(email)s. Se on voimassa %(minutes)s minuuttia.")
+    minutes = settings.OTP_EMAIL_TOKEN_VALIDITY // 60
+    return notice % {"email": _masked(user.email), "minutes": minutes}, 200
+
+
+def _mailbox_step(request):
+    """Send a code to the account's email address and take it back; then the setup goes on."""
+    email = request.user.email
+    sending = request.method == "POST" and "send" in request.POST
+    form = MailboxCodeForm(request.POST if request.method == "POST" and not sending else None)
+    notice = None
+    status = 200
+    if not email:
+        status = 403
+    elif sending:
+        notice, status = _code_sent(request.user)
+    elif form.is_valid():
+        token = form.cleaned_data["token"].strip()
+        proven, waiting = mailbox_code_check(user=request.user, token=token)
+        if proven:
+            request.session[SETUP_MAILBOX] = request.user.pk
+            return redirect(f"{reverse('two-factor-setup')}?next={_next(request)}")
+        form.add_error(
+            "token",
+            _refusal(True)
+            if waiting
+            else _("Koodi ei kelpaa tai on vanhentunut. Pyydä tarvittaessa uusi koodi."),
+        )
+    if email and form.is_bound and not form.is_valid():
+        status = 400
+    response = _render(
+        request,
+        "admin/twofactor/mailbox.html",
+        form=form,
+        email=_masked(email) if email else "",
+        notice=notice,
+        waiting=status != 200,
+        title=_("Vahvista sähköpostiosoitteesi"),
+    )
+    response.status_code = status
+    return response
+
+
 @login_required(login_url="admin:login")
 def setup_view(request):
-    """Set up an authenticator app: show the secret, confirm with one code, then show the
-    recovery codes once. For editors who have none yet, and for anyone who opts in."""
+    """Set up an authenticator app: prove the mailbox (unless a factor is already given),
+    show the secret, confirm with one code, then show the recovery codes once. For editors
+    who have none yet, and for anyone who opts in."""
     if django_otp.user_has_device(request.user) and not request.user.is_verified():
         return redirect(f"{reverse('two-factor-verify')}?next={_next(request)}")
+    if not _mailbox_proven(request):
+        return _mailbox_step(request)
     device = _device_being_set_up(request)
     form = _token_form(request)
     if form.is_valid():
         if device.verify_token(form.cleaned_data["token"].strip()):
             codes = two_factor_confirm(device=device)
             del request.session[SETUP_DEVICE]
+            request.session.pop(SETUP_MAILBOX, None)
             _signed_in_with(request, device)
             return _render(
                 request,

@@ -6,8 +6,11 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.test import Client
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.security.accounts import prove_mailbox
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +63,7 @@ def test_next_cannot_leave_the_site(demo_data, client):
 def test_contact_person_is_not_asked_until_they_opt_in(demo_data, client):
     sign_in(client, "yhteyshenkilo")
     assert client.get("/admin/").status_code == 200
+    prove_mailbox(client, "laura.nieminen@example.fi")
     page = client.get("/admin/kaksivaihe/kayttoonotto/").content.decode()
     secret = re.search(r'class="otp-secret">([A-Z2-7]+)<', page).group(1)
     device = TOTPDevice.objects.get(user__username="yhteyshenkilo", confirmed=False)
@@ -100,12 +104,15 @@ def test_abandoned_setups_do_not_pile_up(db, client, settings):
 
     from django.utils import timezone
 
-    user = get_user_model().objects.create_user("uusi", password=PASSWORD, is_staff=True)
+    user = get_user_model().objects.create_user(
+        "uusi", email="uusi@example.fi", password=PASSWORD, is_staff=True
+    )
     old = TOTPDevice.objects.create(user=user, confirmed=False, name="sovellus")
     recent = TOTPDevice.objects.create(user=user, confirmed=False, name="sovellus")
     age = timedelta(seconds=settings.SESSION_COOKIE_AGE)
     TOTPDevice.objects.filter(pk=old.pk).update(created_at=timezone.now() - age - timedelta(1))
     sign_in(client, "uusi")
+    prove_mailbox(client, "uusi@example.fi")
     assert client.get("/admin/kaksivaihe/kayttoonotto/").status_code == 200
     left = set(TOTPDevice.objects.filter(user=user).values_list("pk", flat=True))
     assert old.pk not in left and recent.pk in left and len(left) == 2
@@ -126,3 +133,130 @@ def test_login_and_password_pages_stay_open(demo_data, client):
     assert client.get("/admin/login/").status_code == 200
     sign_in(client, "toimittaja")
     assert client.get("/admin/salasana/").status_code == 200
+
+
+# --- The first app is registered only by someone who also holds the account's mailbox -------
+
+SETUP = "/admin/kaksivaihe/kayttoonotto/"
+
+
+def new_editor_signed_in(client, username="uusi", email="uusi@example.fi"):
+    from kumppanuus.roles import roles_setup
+
+    editors, _contacts = roles_setup()
+    user = get_user_model().objects.create_user(
+        username, email=email, password=PASSWORD, is_staff=True
+    )
+    user.groups.add(editors)
+    sign_in(client, username)
+    return user
+
+
+def test_a_password_alone_sees_no_secret_and_registers_no_app(db, client, mailoutbox):
+    """Someone who has only the new editor's password (phished, guessed) gets no secret and
+    cannot confirm an app; guessing the mailed code is refused."""
+    user = new_editor_signed_in(client)
+    page = client.get(SETUP)
+    text = page.content.decode()
+    assert page.status_code == 200 and "otp-secret" not in text
+    assert "u…i@example.fi" in text and "uusi@example.fi" not in text
+    client.post(SETUP, {"send": "1"})
+    guessed = client.post(SETUP, {"token": "123456"})
+    assert guessed.status_code == 400
+    assert "Koodi ei kelpaa tai on vanhentunut" in guessed.content.decode()
+    assert "otp-secret" not in client.get(SETUP).content.decode()
+    assert not TOTPDevice.objects.filter(user=user).exists()
+    assert [m.to for m in mailoutbox] == [["uusi@example.fi"]]
+
+
+def test_the_mailed_code_opens_the_setup_once(db, client, mailoutbox):
+    from tests.security.accounts import mailed_code
+
+    user = new_editor_signed_in(client)
+    client.post(SETUP, {"send": "1"})
+    message = mailoutbox[-1]
+    assert "Vahvistuskoodi" in message.subject and "uusi" in message.body
+    code = mailed_code("uusi@example.fi")
+    assert client.post(SETUP, {"token": code})["Location"].startswith(SETUP)
+    secret = re.search(r'class="otp-secret">([A-Z2-7]+)<', client.get(SETUP).content.decode())
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    codes = client.post(SETUP, {"token": code_for(device)})
+    assert secret and "Varakoodisi" in codes.content.decode()
+
+    other = Client()
+    sign_in(other, "uusi")
+    other.logout()  # another account cannot use this code
+    new_editor_signed_in(other, "toinen", "toinen@example.fi")
+    assert other.post(SETUP, {"token": code}).status_code == 400
+
+
+def test_an_expired_code_and_wrong_guesses_are_refused(db, client, mailoutbox):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_otp.plugins.otp_email.models import EmailDevice
+
+    from tests.security.accounts import mailed_code
+
+    user = new_editor_signed_in(client)
+    client.post(SETUP, {"send": "1"})
+    code = mailed_code("uusi@example.fi")
+    client.post(SETUP, {"token": "000000"})
+    device = EmailDevice.objects.get(user=user)
+    assert device.throttling_failure_count == 1  # the next try waits, as for app codes
+    device.throttle_reset()
+    EmailDevice.objects.filter(pk=device.pk).update(
+        valid_until=timezone.now() - timedelta(seconds=1)
+    )
+    assert client.post(SETUP, {"token": code}).status_code == 400
+    assert not EmailDevice.objects.get(pk=device.pk).confirmed  # never a sign-in factor
+
+
+def test_one_code_a_minute(db, client, mailoutbox):
+    new_editor_signed_in(client)
+    assert client.post(SETUP, {"send": "1"}).status_code == 200
+    again = client.post(SETUP, {"send": "1"})
+    assert again.status_code == 429
+    assert "Uuden koodin voi pyytää" in again.content.decode()
+    assert len(mailoutbox) == 1
+
+
+def test_an_account_without_an_address_is_told_whom_to_ask(db, client, mailoutbox):
+    new_editor_signed_in(client, email="")
+    for response in (client.get(SETUP), client.post(SETUP, {"send": "1"})):
+        assert response.status_code == 403
+        assert "Pyydä ylläpitäjää" in response.content.decode()
+    assert mailoutbox == []
+
+
+def test_a_mail_server_failure_is_a_message_and_can_be_retried_at_once(
+    db, client, mailoutbox, settings, caplog
+):
+    new_editor_signed_in(client)
+    settings.EMAIL_BACKEND = "tests.kumppanuus.test_two_factor.FailingBackend"
+    failed = client.post(SETUP, {"send": "1"})
+    assert failed.status_code == 503
+    assert "Sähköpostia ei voitu lähettää" in failed.content.decode()
+    assert "uusi@example.fi" not in caplog.text
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert client.post(SETUP, {"send": "1"}).status_code == 200  # no wait after a failure
+    assert len(mailoutbox) == 1
+
+
+def test_after_a_reset_the_recovery_code_is_the_second_thing(demo_data, client, mailoutbox):
+    """The reset's recovery code, handed over in person, is a factor: no mail needed."""
+    out = io.StringIO()
+    call_command("reset_two_factor", "toimittaja", stdout=out)
+    codes = re.findall(r"^  (\w+)$", out.getvalue(), re.MULTILINE)
+    sign_in(client, "toimittaja")
+    client.post("/admin/kaksivaihe/", {"token": codes[0], "next": "/admin/"})
+    assert "otp-secret" in client.get(SETUP).content.decode()
+    assert mailoutbox == []
+
+
+class FailingBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError(f"cannot reach the server for {messages[0].to}")

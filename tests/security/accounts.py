@@ -1,5 +1,7 @@
 """The demo's people, signed in as a browser of their own (for the attack tests)."""
 
+import re
+
 from django.contrib.auth import get_user_model
 from django.test import Client
 
@@ -12,3 +14,23 @@ def logged_in(username):
     client = Client(raise_request_exception=False)
     client.force_login(user(username))
     return client
+
+
+SETUP = "/admin/kaksivaihe/kayttoonotto/"
+
+
+def mailed_code(address):
+    """The six digits of the last second-factor setup code mailed to `address`."""
+    from django.core import mail
+
+    sent = [m for m in mail.outbox if m.to == [address]]
+    assert sent, f"no code was mailed to {address}"
+    return re.search(r"\b(\d{6})\b", sent[-1].body).group(1)
+
+
+def prove_mailbox(client, address):
+    """What a person with the account's mailbox does before setting up an app: ask for the
+    code on the setup page and type it back."""
+    assert client.post(SETUP, {"send": "1"}).status_code == 200
+    response = client.post(SETUP, {"token": mailed_code(address)})
+    assert response.status_code == 302 and response["Location"].startswith(SETUP), response

@@ -1415,13 +1415,13 @@ VISITOR_PAGES = [
 
 
 def personal_marks(user):
-    """What only the signed-in person's page could say: their user name and e-mail, their
-    name unless it is public on a contact card, the admin and sign-out links."""
+    """What only the signed-in person's page could say: their user name, their e-mail and
+    name unless public on a contact card, the admin and sign-out links."""
     from networks.models import ContactPerson
 
     marks = [user.username, "/admin/", "Kirjaudu ulos", "logout", "csrftoken"]
-    if user.email:
-        marks.append(user.email)
+    if user.email and not ContactPerson.objects.filter(email=user.email).exists():
+        marks.append(user.email)  # a contact person's address is public on their card
     full = f"{user.first_name} {user.last_name}".strip()
     if full and not ContactPerson.objects.filter(name=full).exists():
         marks += [v for v in (user.first_name, user.last_name) if v]

@@ -23,6 +23,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from .accounts import prove_mailbox
 from .admin_walk import model_probes, site_probes
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +31,7 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "kumppanuus-demo-2026"
 SUPERUSER_PASSWORD = "x-salasana-1"  # the `staff` fixture's superuser
 DEMO_SECRET = "NN2W24DQMFXHK5LTFVSGK3LPFUZDAMRW"
+CONTACT_EMAIL = "laura.nieminen@example.fi"  # the demo contact person's account
 ADMIN = "/admin/"
 VERIFY = "/admin/kaksivaihe/"
 SETUP = "/admin/kaksivaihe/kayttoonotto/"
@@ -106,7 +108,9 @@ def secret_on(page):
 
 
 def new_editor(username, password=PASSWORD, *, device_secret=None):
-    user = get_user_model().objects.create_user(username, password=password, is_staff=True)
+    user = get_user_model().objects.create_user(
+        username, email=f"{username}@example.fi", password=password, is_staff=True
+    )
     user.groups.add(Group.objects.get(name="Toimitus"))
     if device_secret:
         TOTPDevice.objects.create(
@@ -326,6 +330,7 @@ def test_an_older_app_code_is_refused_after_a_newer_one(client, demo_data):
 
 def test_the_code_that_confirmed_the_app_cannot_be_replayed(client, demo_data):
     password_login(client, "yhteyshenkilo")
+    prove_mailbox(client, CONTACT_EMAIL)
     secret = secret_on(client.get(SETUP))
     code = code_for(secret)
     confirmed = client.post(SETUP, {"token": code})
@@ -426,9 +431,12 @@ def test_an_attacker_cannot_plant_the_secret_a_new_editor_then_sets_up(demo_data
     attacker, editor = Client(), Client()
     password_login(attacker, "uusi")
     planted = secret_on(attacker.get(SETUP))
-    assert planted
+    # Since the setup asks for a code mailed to the account, the password alone shows none.
+    assert planted is None
+    planted = b32encode(b"kenen-tahansa-avain!").decode()  # any secret the attacker may hold
 
     password_login(editor, "uusi")
+    prove_mailbox(editor, "uusi@example.fi")
     page = editor.get(SETUP)
     editors_secret = secret_on(page)
     confirmed = editor.post(SETUP, {"token": code_for(editors_secret)})
@@ -447,8 +455,11 @@ def test_a_second_session_does_not_see_the_secret_of_a_setup_in_progress(demo_da
     new_editor("uusi")
     editor, attacker = Client(), Client()
     password_login(editor, "uusi")
+    prove_mailbox(editor, "uusi@example.fi")
     editors_secret = secret_on(editor.get(SETUP))
     password_login(attacker, "uusi")
+    assert editors_secret not in attacker.get(SETUP).content.decode()
+    prove_mailbox(attacker, "uusi@example.fi")  # even with the mailbox: an app of its own
     seen = attacker.get(SETUP)
     assert editors_secret not in seen.content.decode()
 
@@ -463,6 +474,7 @@ def test_contact_person_without_an_app_is_not_asked(client, demo_data):
 
 def test_contact_person_who_opted_in_is_asked_from_then_on(client, demo_data):
     password_login(client, "yhteyshenkilo")
+    prove_mailbox(client, CONTACT_EMAIL)
     secret = secret_on(client.get(SETUP))
     client.post(SETUP, {"token": code_for(secret)})
     client.post("/admin/logout/")
@@ -647,6 +659,8 @@ ODD_TOKENS = [
 @pytest.mark.parametrize("factor_page", [VERIFY, SETUP])
 def test_odd_codes_give_the_form_again_or_a_4xx(client, demo_data, factor_page, token):
     password_login(client, "toimittaja" if factor_page == VERIFY else "yhteyshenkilo")
+    if factor_page == SETUP:
+        prove_mailbox(client, CONTACT_EMAIL)  # the app's code field (the mail's: own tests)
     response = client.post(factor_page, {"token": token, "next": "/admin/"})
     assert response.status_code < 500
     if response.status_code == 200:
@@ -659,6 +673,8 @@ def test_odd_codes_give_the_form_again_or_a_4xx(client, demo_data, factor_page, 
 @pytest.mark.parametrize("factor_page", [VERIFY, SETUP])
 def test_missing_and_repeated_fields(client, demo_data, factor_page):
     password_login(client, "toimittaja" if factor_page == VERIFY else "yhteyshenkilo")
+    if factor_page == SETUP:
+        prove_mailbox(client, CONTACT_EMAIL)
     empty = client.post(factor_page, {})  # nothing sent: the form again, saying what is missing
     assert empty.status_code == 200 and "Anna vahvistuskoodi." in empty.content.decode()
     for data in ({"next": "/admin/"}, {"token": ["000000", "111111"]}, {"tokenx": "1"}):
@@ -732,6 +748,7 @@ def test_reset_removes_the_app_and_old_recovery_codes(client, demo_data):
 def test_reset_of_codes_given_at_setup(client, demo_data):
     """Recovery codes the person got when setting up the app stop working after a reset."""
     password_login(client, "yhteyshenkilo")
+    prove_mailbox(client, CONTACT_EMAIL)
     secret = secret_on(client.get(SETUP))
     setup_codes = recovery_codes_from(client.post(SETUP, {"token": code_for(secret)}))
     assert len(setup_codes) == 10
