@@ -54,3 +54,31 @@ def test_keyboard_journey_skip_link_search_network_idea(page, site, screenshot):
     page.keyboard.press("Enter")
     page.wait_for_url("**/kehittamisideat/kiitos/")
     assert Idea.objects.filter(message__startswith="Näppäimistöllä koko matka").count() == 1
+
+
+def test_a_contact_person_sets_up_the_app_through_the_mailed_code(
+    page, site, assert_accessible, mailoutbox
+):
+    """Opting in, as the person does it: the code to the mailbox first, then the app. Both
+    steps' pages pass axe-core."""
+    import re
+    from base64 import b32decode
+
+    from django_otp.oath import TOTP
+
+    page.goto(site + "/admin/login/")
+    page.get_by_label("Käyttäjätunnus").fill("yhteyshenkilo")
+    page.get_by_label("Salasana").fill("kumppanuus-demo-2026")
+    page.get_by_role("button", name="Kirjaudu sisään").click()
+    page.goto(site + "/admin/kaksivaihe/kayttoonotto/")
+    assert_accessible(page)
+    page.get_by_role("button", name="Lähetä koodi sähköpostiin").click()
+    assert page.get_by_role("status").inner_text().startswith("Koodi on lähetetty")
+    code = re.search(r"\b(\d{6})\b", mailoutbox[-1].body).group(1)
+    page.get_by_label("Vahvistuskoodi").fill(code)
+    page.get_by_role("button", name="Vahvista").click()
+    secret = page.locator(".otp-secret").inner_text()
+    assert_accessible(page)
+    page.get_by_label("Vahvistuskoodi").fill(f"{TOTP(b32decode(secret), drift=0).token():06d}")
+    page.get_by_role("button", name="Ota käyttöön").click()
+    assert page.get_by_role("heading", name="Varakoodisi").is_visible()
