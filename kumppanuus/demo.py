@@ -21,6 +21,7 @@ DATA_DIR = Path(__file__).parent / "demo_data"
 DEMO_PASSWORD = "kumppanuus-demo-2026"
 DEMO_CONTACT_EMAIL = "laura.nieminen@example.fi"  # contact person of Matkailufoorumi
 DEMO_EDITOR_EMAIL = "toimittaja@example.fi"
+DEMO_CONTACT_ACCOUNT_EMAIL = "yhteyshenkilo@example.fi"  # not the public card's address
 # The demo editor's authenticator secret (20 bytes): public, like the demo password, so it is
 # only ever in demo data. Put the printed base32 form into any authenticator app.
 DEMO_TOTP_KEY = b"kumppanuus-demo-2026".hex()
@@ -33,7 +34,9 @@ def load(stdout):
     device, _ = TOTPDevice.objects.get_or_create(
         user=editor, name="esittely", defaults={"key": DEMO_TOTP_KEY, "confirmed": True}
     )
-    contact_user = _demo_user("yhteyshenkilo", "Laura", "Nieminen", contacts, DEMO_CONTACT_EMAIL)
+    contact_user = _demo_user(
+        "yhteyshenkilo", "Laura", "Nieminen", contacts, DEMO_CONTACT_ACCOUNT_EMAIL
+    )
     ContactPerson.objects.filter(email=DEMO_CONTACT_EMAIL).update(user=contact_user)
     stdout.write(
         "Kehityskäyttöön tarkoitetut tunnukset (vain esittelyaineistossa):\n"

@@ -7,6 +7,7 @@ imported into until an editor unpublishes the review (which history records as w
 """
 
 import logging
+import math
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -172,6 +173,7 @@ def two_factor_confirm(*, device):
     the person's one app: any other (an earlier one, or one begun in another session) goes."""
     row_locked(type(device.user), device.user_id)  # two sessions confirming at once: in turn
     TOTPDevice.objects.filter(user=device.user).exclude(pk=device.pk).delete()
+    EmailDevice.objects.filter(user=device.user).delete()  # its code and wait are done with
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     return recovery_codes_issue(user=device.user)
@@ -202,24 +204,34 @@ def _mailbox_device(user):
     return device
 
 
+def mailbox_code_minutes():
+    """How long a mailed code is valid, in whole minutes (for the page and the mail)."""
+    return settings.OTP_EMAIL_TOKEN_VALIDITY // 60
+
+
 def mailbox_code_send(*, user):
     """Email the user a one-time code that proves the mailbox is theirs (before their first
-    app is set up). None when sent; else the seconds to wait (one code a minute). Raises
-    MailNotSent when the mail server fails: the code is then void and the person may ask
-    again at once. The mail goes out after the code is stored, with no lock held."""
-    validity = settings.OTP_EMAIL_TOKEN_VALIDITY
+    app is set up). None when sent; else the seconds to wait (one code a minute). The code
+    is bound to the address it went to. Raises MailNotSent when the mail server fails: the
+    code is then void and the person may ask again at once. The mail goes out after the
+    code is stored, with no lock held."""
     with transaction.atomic():
         device = _mailbox_device(user)
         allowed, details = device.generate_is_allowed()
         if not allowed:
             wait = details.get("next_generation_at", timezone.now()) - timezone.now()
-            return max(1, int(wait.total_seconds()))
+            return max(1, math.ceil(wait.total_seconds()))
+        device.email = user.email
         device.cooldown_set(commit=False)
-        device.generate_token(valid_secs=validity, commit=True)
+        device.generate_token(valid_secs=settings.OTP_EMAIL_TOKEN_VALIDITY, commit=True)
     message = email_build(
         template="two_factor_code",
         to=[user.email],
-        context={"user": user.get_username(), "token": device.token, "minutes": validity // 60},
+        context={
+            "username": user.get_username(),
+            "token": device.token,
+            "minutes": mailbox_code_minutes(),
+        },
         language=get_language(),
     )
     try:
@@ -242,13 +254,18 @@ def _mailbox_code_void(user, token):
 
 
 @transaction.atomic
-def mailbox_code_check(*, user, token):
-    """(whether `token` is the last code mailed to the user, unused and in time; whether the
-    try came while wrong codes made the person wait). A wrong code makes the next try wait
-    longer, as for the app's codes; a right one is used up."""
+def mailbox_code_use(*, user, token):
+    """Use up `token` if it is the last code mailed to the user's present address, unused and
+    in time: (whether it was, the seconds the person must still wait after wrong codes or
+    None). A wrong code makes the next try wait longer, as for the app's codes."""
     device = _mailbox_device(user)
-    waiting = not device.verify_is_allowed()[0]
-    return device.verify_token(token), waiting
+    allowed, details = device.verify_is_allowed()
+    if not allowed:
+        locked_until = (details or {}).get("locked_until", timezone.now())
+        return False, max(1, math.ceil((locked_until - timezone.now()).total_seconds()))
+    if device.email != user.email:  # the address was changed after the code went out
+        return False, None
+    return device.verify_token(token), None
 
 
 def two_factor_reset(*, user):
@@ -256,4 +273,5 @@ def two_factor_reset(*, user):
     they sign in once and set up their app again."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    EmailDevice.objects.filter(user=user).delete()  # and any wait after wrong mail codes
     return recovery_codes_issue(user=user)

@@ -20,6 +20,7 @@ env = environ.Env(
     CSRF_TRUSTED_ORIGINS=(list, []),
     DATABASE_URL=(str, f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
     EMAIL_URL=(str, "consolemail://"),
+    EMAIL_TIMEOUT=(int, 10),
     CACHE_URL=(str, "locmemcache://"),
     CACHE_SOCKET_TIMEOUT=(float, 0.2),
     CACHE_RETRY_SECONDS=(float, 5.0),
@@ -172,6 +173,9 @@ for _cache in CACHES.values():
 
 # EMAIL_URL expands to EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, … (django-environ's pattern).
 vars().update(env.email_url("EMAIL_URL"))
+# A hung mail relay must not hold a request (a second-factor code is mailed while the person
+# waits): the send fails after this many seconds and the page says so.
+EMAIL_TIMEOUT = env("EMAIL_TIMEOUT")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

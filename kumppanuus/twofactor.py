@@ -4,6 +4,7 @@ by setting up a device. One rule decides who needs it: `needs_second_factor`."""
 
 from base64 import b32encode
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import django_otp
 from django import forms
@@ -16,11 +17,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from networks.roles import is_editor
 
-from .services import MailNotSent, mailbox_code_check, mailbox_code_send, two_factor_confirm
+from .services import (
+    MailNotSent,
+    mailbox_code_minutes,
+    mailbox_code_send,
+    mailbox_code_use,
+    two_factor_confirm,
+)
 
 
 def needs_second_factor(user):
@@ -59,7 +67,7 @@ class SecondFactorMiddleware:
                 if django_otp.user_has_device(request.user)
                 else ("two-factor-setup")
             )
-            return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+            return _to(target, request.get_full_path())
         return self.get_response(request)
 
 
@@ -77,6 +85,11 @@ class MailboxCodeForm(TokenForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["token"].help_text = _("Kuusinumeroinen koodi sähköpostiviestistä.")
+
+
+def _to(view_name, next_url):
+    """A redirect to a second-factor page that returns to `next_url` afterwards."""
+    return redirect(f"{reverse(view_name)}?{urlencode({'next': next_url}, safe='/')}")
 
 
 def _next(request):
@@ -131,7 +144,7 @@ def verify_view(request):
             _signed_in_with(request, device)
             if not TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
                 # Signed in with a recovery code after a reset: set the app up again.
-                return redirect(f"{reverse('two-factor-setup')}?next={_next(request)}")
+                return _to("two-factor-setup", _next(request))
             return redirect(_next(request))
         form.add_error("token", _refusal(throttled))
     return _render(
@@ -165,8 +178,10 @@ SETUP_MAILBOX = "two_factor_setup_mailbox"
 def _mailbox_proven(request):
     """Before an app is registered, the person shows a second thing besides the password: a
     factor given this session (a recovery code after a reset, or the app being replaced) or
-    a code mailed to the account's address. A stolen password alone registers no app."""
-    return request.user.is_verified() or request.session.get(SETUP_MAILBOX) == request.user.pk
+    a code mailed to the account's present address. A stolen password alone registers no
+    app."""
+    user = request.user
+    return user.is_verified() or request.session.get(SETUP_MAILBOX) == [user.pk, user.email]
 
 
 def _masked(email):
@@ -175,54 +190,71 @@ def _masked(email):
     return f"{local[:1]}…{local[-1:] if len(local) > 1 else ''}@{domain}"
 
 
-def _code_sent(user):
-    """Mail a code; (what the page tells, its status)."""
+def _seconds(count):
+    return ngettext("%(n)s sekunnin", "%(n)s sekunnin", count) % {"n": count}
+
+
+def _send_code(user):
+    """Mail a code: (what the page tells, its status, seconds to wait or None)."""
     try:
         wait = mailbox_code_send(user=user)
     except MailNotSent:
-        return _("Sähköpostia ei voitu lähettää juuri nyt. Yritä hetken kuluttua uudelleen."), 503
+        failed = _("Sähköpostia ei voitu lähettää juuri nyt. Yritä hetken kuluttua uudelleen.")
+        return failed, 503, 30
     if wait is not None:
-        return _("Uuden koodin voi pyytää %(seconds)s sekunnin kuluttua.") % {"seconds": wait}, 429
-    notice = _("Koodi on lähetetty osoitteeseen %(email)s. Se on voimassa %(minutes)s minuuttia.")
-    minutes = settings.OTP_EMAIL_TOKEN_VALIDITY // 60
-    return notice % {"email": _masked(user.email), "minutes": minutes}, 200
+        too_soon = _("Uuden koodin voi pyytää %(after)s kuluttua.")
+        return too_soon % {"after": _seconds(wait)}, 429, wait
+    minutes = mailbox_code_minutes()
+    notice = ngettext(
+        "Koodi on lähetetty osoitteeseen %(email)s. Se on voimassa %(n)s minuutin.",
+        "Koodi on lähetetty osoitteeseen %(email)s. Se on voimassa %(n)s minuuttia.",
+        minutes,
+    )
+    return notice % {"email": _masked(user.email), "n": minutes}, 200, None
+
+
+def _code_refusal(wait):
+    if wait is not None:
+        return _(
+            "Liian monta väärää koodia. Seuraavan koodin voi antaa %(after)s kuluttua; jos "
+            "odotus venyy, pyydä ylläpitäjää palauttamaan tunnistuksesi."
+        ) % {"after": _seconds(wait)}
+    return _("Koodi ei kelpaa tai on vanhentunut. Pyydä tarvittaessa uusi koodi.")
 
 
 def _mailbox_step(request):
-    """Send a code to the account's email address and take it back; then the setup goes on."""
-    email = request.user.email
+    """Send a code to the account's email address and take it back; then the setup goes on
+    in a session with a new id (one fixed by someone else does not carry the proof)."""
+    user = request.user
     sending = request.method == "POST" and "send" in request.POST
     form = MailboxCodeForm(request.POST if request.method == "POST" and not sending else None)
-    notice = None
-    status = 200
-    if not email:
+    notice, status, retry_after = None, 200, None
+    if not user.email:
         status = 403
     elif sending:
-        notice, status = _code_sent(request.user)
+        notice, status, retry_after = _send_code(user)
     elif form.is_valid():
-        token = form.cleaned_data["token"].strip()
-        proven, waiting = mailbox_code_check(user=request.user, token=token)
+        proven, wait = mailbox_code_use(user=user, token=form.cleaned_data["token"].strip())
         if proven:
-            request.session[SETUP_MAILBOX] = request.user.pk
-            return redirect(f"{reverse('two-factor-setup')}?next={_next(request)}")
-        form.add_error(
-            "token",
-            _refusal(True)
-            if waiting
-            else _("Koodi ei kelpaa tai on vanhentunut. Pyydä tarvittaessa uusi koodi."),
-        )
-    if email and form.is_bound and not form.is_valid():
+            request.session[SETUP_MAILBOX] = [user.pk, user.email]
+            request.session.cycle_key()
+            return _to("two-factor-setup", _next(request))
+        form.add_error("token", _code_refusal(wait))
+        status, retry_after = (429, wait) if wait else (400, None)
+    elif form.is_bound:
         status = 400
     response = _render(
         request,
         "admin/twofactor/mailbox.html",
         form=form,
-        email=_masked(email) if email else "",
+        email=_masked(user.email) if user.email else "",
         notice=notice,
-        waiting=status != 200,
+        notice_is_error=status != 200,
         title=_("Vahvista sähköpostiosoitteesi"),
     )
     response.status_code = status
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
     return response
 
 
@@ -232,7 +264,7 @@ def setup_view(request):
     show the secret, confirm with one code, then show the recovery codes once. For editors
     who have none yet, and for anyone who opts in."""
     if django_otp.user_has_device(request.user) and not request.user.is_verified():
-        return redirect(f"{reverse('two-factor-verify')}?next={_next(request)}")
+        return _to("two-factor-verify", _next(request))
     if not _mailbox_proven(request):
         return _mailbox_step(request)
     device = _device_being_set_up(request)

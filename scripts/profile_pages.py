@@ -12,8 +12,9 @@ Run after `scripts/bench.py` has prepared its databases (it uses .bench/demo.sql
 With `--split`, no profiler: each page's time (direct WSGI calls, best of 5 rounds) split into
 the ORM (compiling and running queries and making their rows, wherever they run, templates
 included), templates (without the ORM run inside them) and the rest (middleware, views,
-selectors' Python, querysets being put together with filter() and annotate()). What another
-template engine could save is at most the template column.
+selectors' Python, querysets being put together with filter() and annotate()). Writes
+(INSERT, DELETE) and raw `connection.cursor()` queries are not timed as ORM; public pages make
+none. What another template engine could save is at most the template column.
 """
 
 import argparse

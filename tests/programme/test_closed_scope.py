@@ -182,7 +182,13 @@ def test_a_priority_added_later_is_no_filter_of_the_closed_year(client, demo_dat
     """The 2020 matrix offers the priorities 2020 had; one added for 2022 would filter to an
     empty table."""
     programme = AssessmentRound.objects.get(year=2020).programme
-    Priority.objects.create(programme=programme, code="5", title="Uusi painopiste 2022", order=5)
+    added = Priority.objects.create(
+        programme=programme, code="5", title="Uusi painopiste 2022", order=5
+    )
+    measure = Measure.objects.create(
+        programme=programme, priority=added, code="99", title="Uusi toimenpide", order=999
+    )
+    measure.networks.set(Network.objects.all()[:2])  # promoted now, not in 2020
     page = client.get(MATRIX_2020).content.decode()
     assert "Uusi painopiste 2022" not in page
     for code in programme.priorities.exclude(code="5").values_list("code", flat=True):

@@ -35,7 +35,8 @@ from .test_attacks_second_factor import (
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "kumppanuus-demo-2026"
-CONTACT_EMAIL = "laura.nieminen@example.fi"
+CONTACT_EMAIL = "yhteyshenkilo@example.fi"
+REFUSED = (400, 429)  # a wrong code; a code sent while wrong ones make the person wait
 NEW_EMAIL = "uusi@example.fi"  # new_editor("uusi")
 EVIL = "hyokkaaja@evil.example"
 VERIFY = "/admin/kaksivaihe/"
@@ -135,7 +136,7 @@ def test_the_code_goes_only_to_the_accounts_own_address(demo_data):
         attacker.post(url, {"email": EVIL, "username": "yhteyshenkilo"})
     response = attacker.post(SETUP, {"send": "1", "email": EVIL, "to": EVIL, "user": other.pk,
                                      "user_id": other.pk, "username": "toinen"})  # fmt: skip
-    assert response.status_code == 200 and "l…n@example.fi" in response.content.decode()
+    assert response.status_code == 200 and "y…o@example.fi" in response.content.decode()
     assert [(m.to, m.cc, m.bcc) for m in mail.outbox] == [([CONTACT_EMAIL], [], [])]
 
 
@@ -201,7 +202,7 @@ def test_guessing_the_six_digits_is_slowed(demo_data):
     send(person)
     code = mailed_code(NEW_EMAIL)
     assert give(attacker, not_the(code)).status_code == 400
-    assert give(attacker, code).status_code == 400, "the right code was taken at once"
+    assert give(attacker, code).status_code in REFUSED, "the right code was taken at once"
     for _ in range(600):
         time_passes("uusi", 1)
         give(attacker, not_the(code))
@@ -209,7 +210,7 @@ def test_guessing_the_six_digits_is_slowed(demo_data):
     assert counted <= 12, f"{counted} of 600 guesses in 10 minutes were compared"
     time_passes("uusi", 61)
     send(person)  # a new code: the delay stays
-    assert give(person, mailed_code(NEW_EMAIL)).status_code == 400
+    assert give(person, mailed_code(NEW_EMAIL)).status_code in REFUSED
     time_passes("uusi", 2**counted)  # the delay is over; that code has expired meanwhile
     send(person)
     assert give(person, mailed_code(NEW_EMAIL)).status_code == 302
@@ -425,11 +426,12 @@ def test_a_right_code_beside_a_wrong_guess_in_flight(demo_data, monkeypatch, sen
     if any(map(sqlite_lock_refusal, outcome.values())):
         return
     if sender == "attacker":
-        assert outcome["then"].status_code == 400, "the right guess was taken beside a wrong one"
+        taken = "the right guess was taken beside a wrong one"
+        assert outcome["then"].status_code in REFUSED, taken
         assert not shows_secret(second.get(SETUP))
     elif outcome["then"].status_code == 302:
         time_passes("uusi", 2)
-        assert give(browser(), code).status_code == 400, "the used code works again"
+        assert give(browser(), code).status_code in REFUSED, "the used code works again"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -444,5 +446,6 @@ def test_one_code_in_two_browsers_at_the_same_moment_proves_one(demo_data, monke
     )
     if any(map(sqlite_lock_refusal, outcome)):
         return
-    assert sorted(r.status_code for r in outcome) == [302, 400], outcome
+    statuses = sorted(r.status_code for r in outcome)
+    assert statuses[0] == 302 and statuses[1] in REFUSED, outcome
     assert shows_secret(a.get(SETUP)) != shows_secret(b.get(SETUP))

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "kumppanuus-demo-2026"
 SUPERUSER_PASSWORD = "x-salasana-1"  # the `staff` fixture's superuser
 DEMO_SECRET = "NN2W24DQMFXHK5LTFVSGK3LPFUZDAMRW"
-CONTACT_EMAIL = "laura.nieminen@example.fi"  # the demo contact person's account
+CONTACT_EMAIL = "yhteyshenkilo@example.fi"  # the demo contact person's account
 ADMIN = "/admin/"
 VERIFY = "/admin/kaksivaihe/"
 SETUP = "/admin/kaksivaihe/kayttoonotto/"
@@ -423,20 +423,23 @@ def test_password_alone_after_a_reset_gets_no_setup_page(client, demo_data):
 
 
 def test_an_attacker_cannot_plant_the_secret_a_new_editor_then_sets_up(demo_data):
-    """A new editor (no app yet): someone who knows their password opens the setup page first
-    and notes the secret. When the editor then sets up their app in their own browser and
-    confirms it, the app they register must not be one whose secret the attacker has; the
-    attacker's codes must not open the admin afterwards."""
+    """A new editor (no app yet): someone who knows their password (and here, to get that far,
+    the mailbox too) opens the setup page first and notes the secret. When the editor then
+    sets up their app in their own browser and confirms it, the app they register must not be
+    one whose secret the attacker has; the attacker's codes must not open the admin
+    afterwards."""
     new_editor("uusi")
     attacker, editor = Client(), Client()
     password_login(attacker, "uusi")
+    # Since the setup asks for a code mailed to the account, the password alone shows none;
+    # with the mailbox too (below), the attacker's session gets a secret of its own.
+    assert secret_on(attacker.get(SETUP)) is None
+    prove_mailbox(attacker, "uusi@example.fi")
     planted = secret_on(attacker.get(SETUP))
-    # Since the setup asks for a code mailed to the account, the password alone shows none.
-    assert planted is None
-    planted = b32encode(b"kenen-tahansa-avain!").decode()  # any secret the attacker may hold
+    assert planted
 
     password_login(editor, "uusi")
-    prove_mailbox(editor, "uusi@example.fi")
+    prove_mailbox(editor, "uusi@example.fi", wait_out=True)
     page = editor.get(SETUP)
     editors_secret = secret_on(page)
     confirmed = editor.post(SETUP, {"token": code_for(editors_secret)})
@@ -459,7 +462,7 @@ def test_a_second_session_does_not_see_the_secret_of_a_setup_in_progress(demo_da
     editors_secret = secret_on(editor.get(SETUP))
     password_login(attacker, "uusi")
     assert editors_secret not in attacker.get(SETUP).content.decode()
-    prove_mailbox(attacker, "uusi@example.fi")  # even with the mailbox: an app of its own
+    prove_mailbox(attacker, "uusi@example.fi", wait_out=True)  # even then: an app of its own
     seen = attacker.get(SETUP)
     assert editors_secret not in seen.content.decode()
 
