@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from networks.mail import email_build, emails_send, site_url
+from networks.mail import MailNotSent, email_build, emails_send, site_url
 from networks.models import ContactPerson, Network
 from writelocks import advisory_lock, row_locked, save_fields
 
@@ -143,8 +143,8 @@ def _send(messages, idea):
     """Mail is best effort: a failing mail server is logged (without personal data) only."""
     try:
         emails_send(messages)
-    except Exception as error:  # noqa: BLE001 - any mail failure must not lose or fail the idea
-        logger.error("feedback: notification for idea %s failed: %s", idea.pk, type(error).__name__)
+    except MailNotSent as error:  # the idea is stored; a notification may fail
+        logger.error("feedback: notification for idea %s failed: %s", idea.pk, error)
 
 
 def ideas_purge_personal_data(*, now=None, months=None, dry_run=False):

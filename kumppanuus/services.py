@@ -23,7 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from barometer.models import Survey
 from barometer.services import survey_lock
-from networks.mail import email_build, emails_send
+from networks.mail import MailNotSent, email_build, emails_send
 from networks.roles import is_editor
 from programme.models import AssessmentRound
 from programme.services import round_locked
@@ -189,10 +189,6 @@ def recovery_codes_issue(*, user):
     return codes
 
 
-class MailNotSent(Exception):
-    """The mail server did not take the message (the reason is logged without the address)."""
-
-
 def _mailbox_device(user):
     """The account's one mail-code device, read under the account's row lock: requests of one
     person at the same moment (two sends, a guess beside the right code) take turns, and the
@@ -236,10 +232,10 @@ def mailbox_code_send(*, user):
     )
     try:
         emails_send([message])
-    except Exception as error:  # noqa: BLE001 - any mail failure is a message to the person
-        logger.error("two-factor: code mail for user %s failed: %s", user.pk, type(error).__name__)
+    except MailNotSent as error:
+        logger.error("two-factor: code mail for user %s failed: %s", user.pk, error)
         _mailbox_code_void(user, device.token)
-        raise MailNotSent from error
+        raise
     return None
 
 

@@ -20,10 +20,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from networks.mail import MailNotSent
 from networks.roles import is_editor
 
 from .services import (
-    MailNotSent,
     mailbox_code_minutes,
     mailbox_code_send,
     mailbox_code_use,

@@ -10,7 +10,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from .mail import email_build, emails_send, site_url
+from .mail import MailNotSent, email_build, emails_send, mail_refusal, site_url
 from .roles import CONTACT_PERSONS
 
 
@@ -55,16 +55,20 @@ def contact_invite(*, contact, invited_by=None):
             contact.user = user
             contact.save(update_fields=["user"])
         user.groups.add(Group.objects.get(name=CONTACT_PERSONS))
-    message = email_build(
-        template="invitation",
-        to=[contact.email],
-        context={
-            "contact": contact,
-            "networks": list(contact.networks.all()),
-            "url": set_password_url(user),
-            "login_url": site_url(reverse("admin:index")),
-            "invited_by": invited_by,
-        },
-    )
-    emails_send([message])
+        message = email_build(
+            template="invitation",
+            to=[contact.email],
+            context={
+                "contact": contact,
+                "networks": list(contact.networks.all()),
+                "url": set_password_url(user),
+                "login_url": site_url(reverse("admin:index")),
+                "invited_by": invited_by,
+            },
+        )
+        try:
+            emails_send([message])  # the last step: an unsent invitation creates no account
+        except MailNotSent as error:
+            failed = _("Kutsua ei voitu lähettää henkilölle %(name)s.") % {"name": contact.name}
+            raise mail_refusal(failed) from error
     return user

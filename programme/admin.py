@@ -225,8 +225,10 @@ class AssessmentRoundAdmin(admin.ModelAdmin):
                 len(services.reminders_send(assessment_round=r, user=request.user))
                 for r in queryset.filter(state="open")
             )
-        except PermissionDenied as error:
-            self.message_user(request, str(error), messages.ERROR)
+        except (PermissionDenied, ValidationError) as error:
+            self.message_user(
+                request, " ".join(getattr(error, "messages", [str(error)])), messages.ERROR
+            )
             return
         self.message_user(
             request,

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from networks.mail import email_build, emails_send, site_url
+from networks.mail import MailNotSent, email_build, emails_send, mail_refusal, site_url
 from networks.models import ContactPerson
 from writelocks import row_locked, save_fields
 
@@ -303,5 +303,9 @@ def reminders_send(*, assessment_round, user, dry_run=False):
             )
         )
     if not dry_run:
-        emails_send(messages)
+        try:
+            emails_send(messages)
+        except MailNotSent as error:
+            failed = _("Muistutuksia ei voitu lähettää (osa on voinut lähteä).")
+            raise mail_refusal(failed) from error
     return messages

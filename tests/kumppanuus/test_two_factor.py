@@ -273,7 +273,7 @@ def test_a_mail_server_failure_is_a_message_and_can_be_retried_at_once(
     db, client, mailoutbox, settings, caplog
 ):
     new_editor_signed_in(client)
-    settings.EMAIL_BACKEND = "tests.kumppanuus.test_two_factor.FailingBackend"
+    settings.EMAIL_BACKEND = "tests.feedback.broken_mail.BrokenBackend"
     failed = client.post(SETUP, {"send": "1"})
     assert failed.status_code == 503
     assert "Sähköpostia ei voitu lähettää" in failed.content.decode()
@@ -292,11 +292,3 @@ def test_after_a_reset_the_recovery_code_is_the_second_thing(demo_data, client, 
     client.post("/admin/kaksivaihe/", {"token": codes[0], "next": "/admin/"})
     assert "otp-secret" in client.get(SETUP).content.decode()
     assert mailoutbox == []
-
-
-class FailingBackend:
-    def __init__(self, *args, **kwargs):
-        pass
-
-    def send_messages(self, messages):
-        raise ConnectionRefusedError(f"cannot reach the server for {messages[0].to}")

@@ -92,3 +92,19 @@ def test_forgotten_password_link_on_admin_login(demo_data, client, settings):
     message = mail.outbox[-1]
     assert "https://portaali.example.fi/admin/salasana/" in message.body
     assert message.alternatives and "Hei," in message.body
+
+
+def test_an_invitation_the_mail_server_refuses_creates_no_account(editor, settings, caplog):
+    """The editor is told in Finnish, no account is left without its invitation, and the log
+    line does not name the person's address."""
+    settings.EMAIL_BACKEND = "tests.feedback.broken_mail.BrokenBackend"
+    contact = ContactPerson.objects.filter(user=None).exclude(email="").first()
+    response = editor.post(
+        CONTACTS, {"action": "invite", "_selected_action": [contact.pk]}, follow=True
+    )
+    assert response.status_code == 200
+    assert "Sähköpostipalvelin ei ottanut viestiä vastaan" in response.content.decode()
+    contact.refresh_from_db()
+    assert contact.user is None
+    assert not get_user_model().objects.filter(username=contact.email).exists()
+    assert contact.email not in caplog.text

@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -133,3 +135,24 @@ def test_editor_may_edit_any_network(open_round):
     network = Network.objects.get(slug="jarjestot")
     assert services.can_edit_statuses(editor, open_round, network)
     assert not ContactPerson.objects.filter(user=editor).exists()
+
+
+def test_reminders_the_mail_server_refuses_are_a_message_not_an_error_page(
+    open_round, settings, client
+):
+    """The editor's action says in Finnish that the reminders did not go; the scheduled
+    command ends with a CommandError (an exit code for the operator), not a traceback."""
+    from django.contrib.auth import get_user_model
+    from django.core.management import CommandError, call_command
+
+    settings.EMAIL_BACKEND = "tests.feedback.broken_mail.BrokenBackend"
+    client.force_login(get_user_model().objects.get(username="toimittaja"))
+    response = client.post(
+        "/admin/programme/assessmentround/",
+        {"action": "send_reminders", "_selected_action": [open_round.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "Muistutuksia ei voitu lähettää" in response.content.decode()
+    with pytest.raises(CommandError, match="Sähköpostipalvelin ei ottanut"):
+        call_command("send_assessment_reminders", stdout=io.StringIO())

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from programme.models import AssessmentRound
@@ -22,7 +23,12 @@ class Command(BaseCommand):
                 raise CommandError(f"Vuodelle {year} ei ole avointa arviointikierrosta.")
         total = 0
         for assessment_round in rounds:
-            messages = reminders_send(assessment_round=assessment_round, user=None, dry_run=dry_run)
+            try:
+                messages = reminders_send(
+                    assessment_round=assessment_round, user=None, dry_run=dry_run
+                )
+            except ValidationError as error:
+                raise CommandError(" ".join(error.messages)) from error
             total += len(messages)
             for message in messages:
                 self.stdout.write(f"  {assessment_round.year}: {', '.join(message.to)}")
