@@ -28,6 +28,21 @@ def titled(title, base):
     return Titled
 
 
+class FixedStructureNotice:
+    """A change form that says, above the form, why some of its fields are read-only once the
+    programme has a closed round (rules.structure_fixed)."""
+
+    fixed_structure_notice = ""
+
+    def programme_of(self, obj):
+        return obj
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj and rules.structure_fixed(self.programme_of(obj)):
+            messages.info(request, self.fixed_structure_notice)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+
 class StatusLevelInline(TranslationTabularInline):
     """The scale: fixed in size and order once a round has closed (rules.structure_fixed)."""
 
@@ -59,27 +74,20 @@ class PriorityInline(TranslationTabularInline):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(TranslationAdmin):
+class ProgrammeAdmin(FixedStructureNotice, TranslationAdmin):
     list_display = ["name", "first_year", "last_year"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [StatusLevelInline, PriorityInline]
-
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj and rules.structure_fixed(obj):
-            messages.info(
-                request,
-                _(
-                    "Ohjelmalla on suljettu arviointikierros, joten asteikon tasoja ei voi "
-                    "lisätä, poistaa eikä järjestää uudelleen eikä painopisteiden tunnuksia "
-                    "muuttaa: suljettujen vuosien luvut ja linkit on tallennettu niiden mukaan. "
-                    "Nimiä, kuvauksia ja värejä voi korjata ja uusia painopisteitä lisätä."
-                ),
-            )
-        return super().render_change_form(request, context, add, change, form_url, obj)
+    fixed_structure_notice = _(
+        "Ohjelmalla on suljettu arviointikierros, joten asteikon tasoja ei voi "
+        "lisätä, poistaa eikä järjestää uudelleen eikä painopisteiden tunnuksia "
+        "muuttaa: suljettujen vuosien luvut ja linkit on tallennettu niiden mukaan. "
+        "Nimiä, kuvauksia ja värejä voi korjata ja uusia painopisteitä lisätä."
+    )
 
 
 @admin.register(Measure)
-class MeasureAdmin(TranslationAdmin):
+class MeasureAdmin(FixedStructureNotice, TranslationAdmin):
     list_display = ["code", "title", "priority", "programme"]
     list_filter = ["programme", "priority", "networks"]
     search_fields = ["code", "title", "description"]
@@ -89,22 +97,19 @@ class MeasureAdmin(TranslationAdmin):
     def get_readonly_fields(self, request, obj=None):
         fixed = (
             ["programme", "code", "priority"]
-            if obj and rules.structure_fixed(obj.programme)
+            if obj and rules.structure_fixed(self.programme_of(obj))
             else []
         )
         return [*super().get_readonly_fields(request, obj), *fixed]
 
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj and rules.structure_fixed(obj.programme):
-            messages.info(
-                request,
-                _(
-                    "Ohjelmalla on suljettu arviointikierros, joten toimenpiteen tunnusta ja "
-                    "painopistettä ei voi muuttaa: suljettujen vuosien sivut ja linkit käyttävät "
-                    "niitä. Otsikkoa, kuvausta ja verkostoja voi muuttaa."
-                ),
-            )
-        return super().render_change_form(request, context, add, change, form_url, obj)
+    fixed_structure_notice = _(
+        "Ohjelmalla on suljettu arviointikierros, joten toimenpiteen tunnusta ja "
+        "painopistettä ei voi muuttaa: suljettujen vuosien sivut ja linkit käyttävät "
+        "niitä. Otsikkoa, kuvausta ja verkostoja voi muuttaa."
+    )
+
+    def programme_of(self, measure):
+        return measure.programme
 
 
 @admin.register(AssessmentRound)
@@ -225,10 +230,11 @@ class AssessmentRoundAdmin(admin.ModelAdmin):
                 len(services.reminders_send(assessment_round=r, user=request.user))
                 for r in queryset.filter(state="open")
             )
-        except (PermissionDenied, ValidationError) as error:
-            self.message_user(
-                request, " ".join(getattr(error, "messages", [str(error)])), messages.ERROR
-            )
+        except PermissionDenied as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        except ValidationError as error:  # the mail server did not take them
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
             return
         self.message_user(
             request,

@@ -140,16 +140,12 @@ def test_login_and_password_pages_stay_open(demo_data, client):
 SETUP = "/admin/kaksivaihe/kayttoonotto/"
 
 
-def new_editor_signed_in(client, username="uusi", email="uusi@example.fi"):
-    from kumppanuus.roles import roles_setup
+def new_editor_signed_in(client, username="uusi", email=None):
+    from tests.security.accounts import new_editor
 
-    editors, _contacts = roles_setup()
-    user = get_user_model().objects.create_user(
-        username, email=email, password=PASSWORD, is_staff=True
-    )
-    user.groups.add(editors)
+    account = new_editor(username, PASSWORD, email=email)
     sign_in(client, username)
-    return user
+    return account
 
 
 def test_a_password_alone_sees_no_secret_and_registers_no_app(db, client, mailoutbox):

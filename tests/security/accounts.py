@@ -5,6 +5,32 @@ import re
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+PASSWORD = "kumppanuus-demo-2026"
+
+
+def new_editor(username, password=PASSWORD, *, email=None, device_secret=None):
+    """A new editor (group Toimitus) with no app yet, or with one of base32 `device_secret`;
+    address f"{username}@example.fi" unless `email` is given ("" for none)."""
+    from base64 import b32decode
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from kumppanuus.roles import roles_setup
+
+    editors, _contacts = roles_setup()
+    account = get_user_model().objects.create_user(
+        username,
+        email=f"{username}@example.fi" if email is None else email,
+        password=password,
+        is_staff=True,
+    )
+    account.groups.add(editors)
+    if device_secret:
+        TOTPDevice.objects.create(
+            user=account, name="sovellus", key=b32decode(device_secret).hex(), confirmed=True
+        )
+    return account
+
 
 def user(username):
     return get_user_model().objects.get(username=username)

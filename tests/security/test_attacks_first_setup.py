@@ -22,12 +22,11 @@ from django.utils import timezone
 from django_otp.plugins.otp_email.models import EmailDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .accounts import mailed_code, user
+from .accounts import mailed_code, new_editor, user
 from .pausing import People, sqlite_lock_refusal
 from .test_attacks_second_factor import (
     code_for,
     is_verified_in,
-    new_editor,
     password_login,
     secret_on,
 )

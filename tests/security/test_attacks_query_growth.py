@@ -481,38 +481,27 @@ def q(path, **params):
     return f"{path}?{urlencode(params)}" if params else path
 
 
-def _upcoming(network=None):
-    from networks.models import Event
+def _event_list(path, when, per_page):
+    """An event list's fill: all, one network's, and the last page of each (`when`: the
+    public events' queryset method, upcoming or past, that the list shows)."""
 
-    events = Event.objects.public()
-    return (events.filter(network=network) if network else events).upcoming().count()
+    def last(network=None):
+        from networks.models import Event
 
+        events = Event.objects.public()
+        events = events.filter(network=network) if network else events
+        return last_page(getattr(events, when)().count(), per_page)
 
-def _past(network=None):
-    from networks.models import Event
+    def fill(f):
+        slug = f.network.slug
+        return [
+            path,
+            q(path, verkosto=slug),
+            q(path, page=last()),
+            q(path, verkosto=slug, page=last(f.network)),
+        ]
 
-    events = Event.objects.public()
-    return (events.filter(network=network) if network else events).past().count()
-
-
-def _events(f):
-    slug = f.network.slug
-    return [
-        "tapahtumat/",
-        q("tapahtumat/", verkosto=slug),
-        q("tapahtumat/", page=last_page(_upcoming(), 50)),
-        q("tapahtumat/", verkosto=slug, page=last_page(_upcoming(f.network), 50)),
-    ]
-
-
-def _archive(f):
-    slug = f.network.slug
-    return [
-        "tapahtumat/arkisto/",
-        q("tapahtumat/arkisto/", verkosto=slug),
-        q("tapahtumat/arkisto/", page=last_page(_past(), 30)),
-        q("tapahtumat/arkisto/", verkosto=slug, page=last_page(_past(f.network), 30)),
-    ]
+    return fill
 
 
 def _matrix(f):
@@ -605,8 +594,8 @@ FILL = {
     ],
     "haku/": _search,
     "tapahtumat.ics": lambda f: ["tapahtumat.ics"],
-    "tapahtumat/": _events,
-    "tapahtumat/arkisto/": _archive,
+    "tapahtumat/": _event_list("tapahtumat/", "upcoming", 50),
+    "tapahtumat/arkisto/": _event_list("tapahtumat/arkisto/", "past", 30),
     "tapahtumat/<int:pk>/": lambda f: [
         f"tapahtumat/{f.event.pk}/",
         f"tapahtumat/{f.past_event.pk}/",

@@ -13,7 +13,6 @@ import pytest
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
@@ -23,7 +22,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .accounts import prove_mailbox
+from .accounts import new_editor, prove_mailbox
 from .admin_walk import model_probes, site_probes
 
 pytestmark = pytest.mark.django_db
@@ -105,18 +104,6 @@ def recovery_codes_from(page):
 def secret_on(page):
     found = re.search(r'class="otp-secret">([A-Z2-7]+)<', page.content.decode())
     return found.group(1) if found else None
-
-
-def new_editor(username, password=PASSWORD, *, device_secret=None):
-    user = get_user_model().objects.create_user(
-        username, email=f"{username}@example.fi", password=password, is_staff=True
-    )
-    user.groups.add(Group.objects.get(name="Toimitus"))
-    if device_secret:
-        TOTPDevice.objects.create(
-            user=user, name="sovellus", key=b32decode(device_secret).hex(), confirmed=True
-        )
-    return user
 
 
 def give_contact_a_device():
