@@ -81,6 +81,9 @@ def test_assessment_screen_fits_a_phone(page, site):
     page.set_viewport_size({"width": 390, "height": 844})
     log_in(page, site, Steps(), "yhteyshenkilo")
     page.get_by_role("link", name="Arvioi: Matkailufoorumi 2021").click()
+    # The click starts a navigation; measure the new page, not the one being left.
+    page.wait_for_url(re.compile(r"/arvioi/\d+/matkailu/$"))
+    page.wait_for_load_state("load")
     overflow = page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
