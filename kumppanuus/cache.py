@@ -25,6 +25,7 @@ import functools
 import hashlib
 import json
 import re
+import secrets
 import time
 import uuid
 from functools import lru_cache
@@ -36,7 +37,7 @@ from django.core.cache import cache
 from django.core.signals import setting_changed
 from django.db import DatabaseError, connection
 from django.db.backends.signals import connection_created
-from django.db.models import F, Min, Q
+from django.db.models import Min, Q
 from django.dispatch import receiver
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import Resolver404, resolve
@@ -67,8 +68,27 @@ def content_version():
         return _last_known_version
     if version is None:
         version = ContentVersion.objects.get_or_create(pk=1)[0].version
-    _last_known_version, _checked_at = version, now
+    if not _version_moved_in_open_transaction():  # it may yet be rolled back
+        _last_known_version, _checked_at = version, now
     return version
+
+
+def _new_version():
+    """A version never taken before: a rolled-back change's number is not taken again by the
+    next change, so pages drawn inside that transaction are never served (a counter would
+    give the same number twice). Never 1, the fresh row's default."""
+    return secrets.randbelow(2**62) + 2
+
+
+def _version_moved():
+    """Marks, as an on-commit callback, that the open transaction moved the version on. Django
+    drops it when the transaction or its savepoint is rolled back."""
+
+
+def _version_moved_in_open_transaction():
+    return connection.in_atomic_block and any(
+        func is _version_moved for _sids, func, _robust in connection.run_on_commit
+    )
 
 
 def invalidate_pages(**kwargs):
@@ -76,15 +96,19 @@ def invalidate_pages(**kwargs):
     from .models import ContentVersion
 
     _checked_at = 0.0  # this process reads the new version on its next request
-    if not ContentVersion.objects.filter(pk=1).update(version=F("version") + 1):
+    version = _new_version()
+    if not ContentVersion.objects.filter(pk=1).update(version=version):
         # A fresh or flushed database. One plain statement: this runs between other statements
         # (on SQLite while an INSERT … RETURNING is still open), where get_or_create's savepoint
         # or bulk_create's transaction would have to commit.
         table = connection.ops.quote_name(ContentVersion._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {table} (id, version) VALUES (1, 2) ON CONFLICT DO NOTHING"
+                f"INSERT INTO {table} (id, version) VALUES (1, %s) ON CONFLICT DO NOTHING",
+                [version],
             )
+    if connection.in_atomic_block and not _version_moved_in_open_transaction():
+        connection.on_commit(_version_moved)
 
 
 # SQLite's "INSERT OR IGNORE INTO" is how a many-to-many add() writes its link rows.

@@ -126,8 +126,9 @@ class Highlight(models.Model):
 
 
 class ContentVersion(models.Model):
-    """One row: a number that moves on whenever public content changes. It lives in the
-    database so that every process and instance sees a change at once, whatever the cache."""
+    """One row: a number, new (random, never reused) whenever public content changes. It lives
+    in the database so that every process and instance sees a change at once, whatever the
+    cache."""
 
     version = models.PositiveBigIntegerField(_("versio"), default=1)
 

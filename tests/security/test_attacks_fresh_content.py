@@ -801,15 +801,6 @@ def test_deleted_event_leaves_every_list(client, demo_data, cache_mode, way):
     assert_items(client, urls, UPCOMING, lambda item, url: "still listed" if item else None)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FOUND (low): a page drawn inside a transaction that is then rolled back is kept "
-    "under the content version that transaction took; the next committed change takes the "
-    "same number, and /verkostot/ then shows the rolled-back name (never in the database) "
-    "instead of the committed one. Needs a page rendered on the same connection inside the "
-    "failed transaction (a command or task that changes content and renders in one "
-    "transaction).",
-)
 def test_a_page_drawn_in_a_rolled_back_transaction_is_never_served(client, demo_data, settings):
     from django.db import transaction
 

@@ -11,6 +11,7 @@ from django.db import OperationalError
 from feedback.models import Idea
 from kumppanuus import services as review_services
 from kumppanuus.models import AnnualReview
+from networks.models import Network
 from programme import services as programme_services
 from programme.models import AssessmentRound, MeasureStatus
 from tests.pages import PUBLIC_PAGE_TYPES
@@ -249,6 +250,9 @@ def test_invalidation_reaches_other_processes(client, demo_data, page_cache):
     assert client.get("/ohjelma/")["X-Page-Cache"] == "miss"
 
 
+# Committed data (transactional_db): a process does not remember a version that its own
+# open transaction set, and the `db` fixture's test transaction is never committed.
+@pytest.mark.django_db(transaction=True)
 def test_cached_pages_are_served_while_the_database_is_down(
     client, demo_data, page_cache, monkeypatch
 ):
@@ -263,6 +267,7 @@ def test_cached_pages_are_served_while_the_database_is_down(
     assert client.get("/verkostot/")["X-Page-Cache"] == "hit"
 
 
+@pytest.mark.django_db(transaction=True)  # committed data, as above
 def test_version_is_read_at_most_once_a_second_per_process(
     client, demo_data, page_cache, settings, count_queries
 ):
@@ -274,6 +279,25 @@ def test_version_is_read_at_most_once_a_second_per_process(
     assert count_queries("/ohjelma/") == 0  # version remembered, page from the cache
     AssessmentRound.objects.get(year=2021).save()  # a change made in this process...
     assert client.get("/ohjelma/")["X-Page-Cache"] == "miss"  # ...is seen at once
+
+
+def test_a_version_set_by_an_open_transaction_is_not_remembered(
+    client, demo_data, page_cache, settings
+):
+    """A change rolled back after a page was drawn inside its transaction: the process must
+    not keep serving the rolled-back version's pages for the next second."""
+    from django.db import transaction
+
+    settings.PAGE_CACHE_VERSION_SECONDS = 60
+    try:
+        with transaction.atomic():
+            Network.objects.filter(slug="matkailu").update(name_fi="Peruttu nimi")
+            assert "Peruttu nimi" in client.get("/verkostot/").content.decode()
+            raise RuntimeError("the change failed half-way")
+    except RuntimeError:
+        pass
+    html = client.get("/verkostot/").content.decode()
+    assert "Peruttu nimi" not in html and "Matkailufoorumi" in html
 
 
 def test_unknown_query_parameters_redirect_to_the_one_cached_page(client, demo_data, page_cache):
