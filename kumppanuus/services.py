@@ -249,16 +249,28 @@ def _mailbox_code_void(user, token):
         device.save(update_fields=["token", "valid_until", "last_generated_timestamp"])
 
 
+def throttle_wait(devices):
+    """Seconds until any of the devices takes a code again after wrong ones (django-otp's
+    growing delay), or None when one takes a code now."""
+    waits = []
+    for device in devices:
+        allowed, details = device.verify_is_allowed()
+        if allowed:
+            return None
+        locked_until = (details or {}).get("locked_until", timezone.now())
+        waits.append(max(1, math.ceil((locked_until - timezone.now()).total_seconds())))
+    return min(waits, default=None)
+
+
 @transaction.atomic
 def mailbox_code_use(*, user, token):
     """Use up `token` if it is the last code mailed to the user's present address, unused and
     in time: (whether it was, the seconds the person must still wait after wrong codes or
     None). A wrong code makes the next try wait longer, as for the app's codes."""
     device = _mailbox_device(user)
-    allowed, details = device.verify_is_allowed()
-    if not allowed:
-        locked_until = (details or {}).get("locked_until", timezone.now())
-        return False, max(1, math.ceil((locked_until - timezone.now()).total_seconds()))
+    wait = throttle_wait([device])
+    if wait is not None:
+        return False, wait
     if device.email != user.email:  # the address was changed after the code went out
         return False, None
     return device.verify_token(token), None

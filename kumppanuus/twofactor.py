@@ -20,13 +20,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from networks.mail import MailNotSent
+from networks.mail import MailNotSent, mail_refusal
 from networks.roles import is_editor
 
 from .services import (
     mailbox_code_minutes,
     mailbox_code_send,
     mailbox_code_use,
+    throttle_wait,
     two_factor_confirm,
 )
 
@@ -117,16 +118,21 @@ def _signed_in_with(request, device):
     request.session.cycle_key()
 
 
-def _throttled(user):
-    """Whether wrong codes have made every device wait (django-otp's growing delay)."""
-    return not any(d.verify_is_allowed()[0] for d in django_otp.devices_for_user(user))
-
-
-def _refusal(throttled):
+def _refusal(wait):
     """Why a code was not taken: it was sent while waiting after wrong ones, or it was wrong."""
-    if throttled:
+    if wait is not None:
         return _("Liian monta väärää koodia. Odota hetki ja yritä sitten uudelleen.")
     return _("Koodi ei kelpaa. Tarkista sovelluksen koodi ja kellonaika.")
+
+
+def _refused(response, form, wait=None):
+    """A code page sent back with its form's errors is a 400 (bad input), a 429 with
+    Retry-After while wrong codes make the person wait."""
+    if form.errors:
+        response.status_code = 429 if wait else 400
+        if wait:
+            response["Retry-After"] = str(wait)
+    return response
 
 
 def _token_form(request):
@@ -137,8 +143,9 @@ def _token_form(request):
 def verify_view(request):
     """After the password: the code from the authenticator app or a recovery code."""
     form = _token_form(request)
+    wait = None
     if form.is_valid():
-        throttled = _throttled(request.user)
+        wait = throttle_wait(django_otp.devices_for_user(request.user))
         device = django_otp.match_token(request.user, form.cleaned_data["token"].strip())
         if device is not None:
             _signed_in_with(request, device)
@@ -146,10 +153,11 @@ def verify_view(request):
                 # Signed in with a recovery code after a reset: set the app up again.
                 return _to("two-factor-setup", _next(request))
             return redirect(_next(request))
-        form.add_error("token", _refusal(throttled))
-    return _render(
+        form.add_error("token", _refusal(wait))
+    response = _render(
         request, "admin/twofactor/verify.html", form=form, title=_("Kaksivaiheinen tunnistus")
     )
+    return _refused(response, form, wait)
 
 
 SETUP_DEVICE = "two_factor_setup_device"
@@ -199,8 +207,7 @@ def _send_code(user):
     try:
         wait = mailbox_code_send(user=user)
     except MailNotSent:
-        failed = _("Sähköpostia ei voitu lähettää juuri nyt. Yritä hetken kuluttua uudelleen.")
-        return failed, 503, 30
+        return mail_refusal(_("Koodia ei lähetetty.")).message, 503, 30
     if wait is not None:
         too_soon = _("Uuden koodin voi pyytää %(after)s kuluttua.")
         return too_soon % {"after": _seconds(wait)}, 429, wait
@@ -228,7 +235,7 @@ def _mailbox_step(request):
     user = request.user
     sending = request.method == "POST" and "send" in request.POST
     form = MailboxCodeForm(request.POST if request.method == "POST" and not sending else None)
-    notice, status, retry_after = None, 200, None
+    notice, status, retry_after, wait = None, 200, None, None
     if not user.email:
         status = 403
     elif sending:
@@ -240,9 +247,6 @@ def _mailbox_step(request):
             request.session.cycle_key()
             return _to("two-factor-setup", _next(request))
         form.add_error("token", _code_refusal(wait))
-        status, retry_after = (429, wait) if wait else (400, None)
-    elif form.is_bound:
-        status = 400
     response = _render(
         request,
         "admin/twofactor/mailbox.html",
@@ -255,7 +259,7 @@ def _mailbox_step(request):
     response.status_code = status
     if retry_after:
         response["Retry-After"] = str(retry_after)
-    return response
+    return _refused(response, form, wait) if status == 200 else response
 
 
 @login_required(login_url="admin:login")
@@ -281,8 +285,8 @@ def setup_view(request):
                 codes=codes,
                 title=_("Varakoodisi"),
             )
-        form.add_error("token", _("Koodi ei kelpaa. Tarkista sovelluksen koodi ja kellonaika."))
-    return _render(
+        form.add_error("token", _refusal(None))
+    response = _render(
         request,
         "admin/twofactor/setup.html",
         form=form,
@@ -290,3 +294,4 @@ def setup_view(request):
         config_url=device.config_url,
         title=_("Ota kaksivaiheinen tunnistus käyttöön"),
     )
+    return _refused(response, form)

@@ -272,7 +272,7 @@ def test_a_mail_server_failure_is_a_message_and_can_be_retried_at_once(
     settings.EMAIL_BACKEND = "tests.feedback.broken_mail.BrokenBackend"
     failed = client.post(SETUP, {"send": "1"})
     assert failed.status_code == 503
-    assert "Sähköpostia ei voitu lähettää" in failed.content.decode()
+    assert "Koodia ei lähetetty. Sähköpostipalvelin ei ottanut" in failed.content.decode()
     assert "uusi@example.fi" not in caplog.text
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert client.post(SETUP, {"send": "1"}).status_code == 200  # no wait after a failure
