@@ -32,6 +32,26 @@ class YearFilter(admin.SimpleListFilter):
         return queryset
 
 
+# An editor sees and triages everything; a network's contact person sees the idea without its
+# sender (message_for_network) and writes only the network's own note.
+EDITOR_READONLY = ["topic", "message", "created", "personal_data_purged_at", *PERSONAL_FIELDS]
+EDITOR_FIELDS = [
+    "topic",
+    "message",
+    "created",
+    "state",
+    "forwarded_to",
+    *PERSONAL_FIELDS,
+    "staff_note",
+    "network_note",
+    "summary",
+    "public_response",
+    "personal_data_purged_at",
+]
+NETWORK_READONLY = ["topic", "message_for_network", "created", "state", "forwarded_to"]
+NETWORK_FIELDS = [*NETWORK_READONLY, "network_note"]
+
+
 @admin.register(Idea)
 class IdeaAdmin(admin.ModelAdmin):
     list_display = [
@@ -58,25 +78,10 @@ class IdeaAdmin(admin.ModelAdmin):
         return queryset.forwarded_to_networks_of(request.user)
 
     def get_fields(self, request, obj=None):
-        base = ["topic", "message", "created", "state", "forwarded_to"]
-        if self.is_editor(request):
-            return (
-                base
-                + PERSONAL_FIELDS
-                + [
-                    "staff_note",
-                    "network_note",
-                    "summary",
-                    "public_response",
-                    "personal_data_purged_at",
-                ]
-            )
-        return ["topic", "message_for_network", "created", "state", "forwarded_to", "network_note"]
+        return list(EDITOR_FIELDS if self.is_editor(request) else NETWORK_FIELDS)
 
     def get_readonly_fields(self, request, obj=None):
-        if self.is_editor(request):
-            return ["topic", "message", "created", "personal_data_purged_at", *PERSONAL_FIELDS]
-        return ["topic", "message_for_network", "created", "state", "forwarded_to"]
+        return list(EDITOR_READONLY if self.is_editor(request) else NETWORK_READONLY)
 
     @admin.display(description=_("kehittämisidea"))
     def message_for_network(self, idea):
