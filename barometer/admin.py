@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin
 
+from adminrows import OddValueSafeAutocomplete
 from csvutil import csv_response
 
 from . import services
@@ -37,7 +38,7 @@ class StatementAdmin(TranslationAdmin):
         return ["key"] if obj else []
 
 
-class QuestionInline(admin.TabularInline):
+class QuestionInline(OddValueSafeAutocomplete, admin.TabularInline):
     """A survey's statements, read-only once its answers are final (a question removed would
     take its answers with it)."""
 

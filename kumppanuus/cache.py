@@ -80,14 +80,23 @@ def _new_version():
     return secrets.randbelow(2**62) + 2
 
 
-def _version_moved():
-    """Marks, as an on-commit callback, that the open transaction moved the version on. Django
-    drops it when the transaction or its savepoint is rolled back."""
+class _VersionMoved:
+    """The open transaction moved the version on: an on-commit callback, which Django drops
+    when the transaction or its savepoint is rolled back. On commit the process remembers the
+    version it wrote, so a database outage right after falls back on it, not on the version
+    from before the change."""
+
+    def __init__(self, version):
+        self.version = version
+
+    def __call__(self):
+        global _last_known_version
+        _last_known_version = self.version
 
 
 def _version_moved_in_open_transaction():
     return connection.in_atomic_block and any(
-        func is _version_moved for _sids, func, _robust in connection.run_on_commit
+        isinstance(func, _VersionMoved) for _sids, func, _robust in connection.run_on_commit
     )
 
 
@@ -107,8 +116,11 @@ def invalidate_pages(**kwargs):
                 f"INSERT INTO {table} (id, version) VALUES (1, %s) ON CONFLICT DO NOTHING",
                 [version],
             )
-    if connection.in_atomic_block and not _version_moved_in_open_transaction():
-        connection.on_commit(_version_moved)
+    remember = _VersionMoved(version)
+    if connection.in_atomic_block:
+        connection.on_commit(remember)  # the last write not rolled back runs last
+    else:
+        remember()
 
 
 # SQLite's "INSERT OR IGNORE INTO" is how a many-to-many add() writes its link rows.
@@ -298,12 +310,22 @@ def _visitor_has_own_state(request):
     from barometer.views import ANSWERED_COOKIE, ANSWERED_SALT
 
     cookies = request.COOKIES
-    if settings.SESSION_COOKIE_NAME in cookies and request.session.keys():
+    if settings.SESSION_COOKIE_NAME in cookies and _live_session(request):
         return True
     messages = cookies.get(CookieStorage.cookie_name)
     if messages and CookieStorage(request)._decode(messages) is not None:
         return True
     return bool(request.get_signed_cookie(ANSWERED_COOKIE, default="", salt=ANSWERED_SALT))
+
+
+def _live_session(request):
+    """Whether the session cookie names a session with something in it. While the database
+    is unreachable no session can be read: the visitor gets the public page (whatever they
+    are signed in to needs the database anyway), not a 500."""
+    try:
+        return bool(request.session.keys())
+    except DatabaseError:
+        return False
 
 
 def _cacheable_response(response):

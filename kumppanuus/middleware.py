@@ -1,5 +1,6 @@
 """Cross-cutting HTTP concerns: the request log line, Permissions-Policy, odd input refused
-with a 400 page, and a 503 page (never a traceback) while the database is unreachable."""
+with a 400 page, a sent form's errors answered 400, and a 503 page (never a traceback) while
+the database is unreachable."""
 
 import ipaddress
 import logging
@@ -7,7 +8,10 @@ import re
 import time
 
 from django.conf import settings
+from django.contrib.admin.helpers import AdminErrorList, AdminForm
 from django.db import DataError, InterfaceError, OperationalError, transaction
+from django.forms import BaseForm
+from django.forms.formsets import BaseFormSet
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template import loader
@@ -108,6 +112,41 @@ class OddInputMiddleware:
 def _has_nul(query_dict):
     """A NUL in a value (a parameter's name is never stored or compared by the portal)."""
     return any("\x00" in value for _key, values in query_dict.lists() for value in values)
+
+
+class RefusedFormMiddleware:
+    """A form sent back with its errors is bad input: a 400, wherever it is drawn. The admin's
+    change, login, password and action pages keep Django's own rendering, which answers 200.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_template_response(self, request, response):
+        if (
+            request.method == "POST"
+            and response.status_code == 200
+            and _refused_form_in(response.context_data)
+        ):
+            response.status_code = 400
+        return response
+
+
+def _refused_form_in(context):
+    """Whether the page shows a sent form's errors (the admin's change form lists them in
+    `errors`; other pages carry their bound form or formset)."""
+    for name, value in (context or {}).items():
+        if name == "errors" and isinstance(value, AdminErrorList) and value:
+            return True
+        form = value.form if isinstance(value, AdminForm) else value
+        if isinstance(form, BaseForm) and form.is_bound and form.errors:
+            return True
+        if isinstance(form, BaseFormSet) and form.is_bound and not form.is_valid():
+            return True
+    return False
 
 
 class PermissionsPolicyMiddleware:

@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "kumppanuus.middleware.OddInputMiddleware",
+    "kumppanuus.middleware.RefusedFormMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "kumppanuus.cache.PageCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

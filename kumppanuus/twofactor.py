@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from networks.mail import MailNotSent, mail_refusal
@@ -81,6 +82,12 @@ class TokenForm(forms.Form):
         error_messages={"required": _("Anna vahvistuskoodi.")},
     )
 
+    def clean(self):
+        # Only the last of repeated fields would be read: each code is one try, one at a time.
+        if hasattr(self.data, "getlist") and len(self.data.getlist("token")) > 1:
+            self.add_error("token", _("Anna yksi koodi kerrallaan."))
+        return super().clean()
+
 
 class MailboxCodeForm(TokenForm):
     def __init__(self, *args, **kwargs):
@@ -139,6 +146,7 @@ def _token_form(request):
     return TokenForm(request.POST if request.method == "POST" else None)
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required(login_url="admin:login")
 def verify_view(request):
     """After the password: the code from the authenticator app or a recovery code."""
@@ -262,6 +270,7 @@ def _mailbox_step(request):
     return _refused(response, form, wait) if status == 200 else response
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required(login_url="admin:login")
 def setup_view(request):
     """Set up an authenticator app: prove the mailbox (unless a factor is already given),
@@ -273,8 +282,10 @@ def setup_view(request):
         return _mailbox_step(request)
     device = _device_being_set_up(request)
     form = _token_form(request)
+    wait = None
     if form.is_valid():
-        if device.verify_token(form.cleaned_data["token"].strip()):
+        wait = throttle_wait([device])
+        if wait is None and device.verify_token(form.cleaned_data["token"].strip()):
             codes = two_factor_confirm(device=device)
             del request.session[SETUP_DEVICE]
             request.session.pop(SETUP_MAILBOX, None)
@@ -285,7 +296,7 @@ def setup_view(request):
                 codes=codes,
                 title=_("Varakoodisi"),
             )
-        form.add_error("token", _refusal(None))
+        form.add_error("token", _refusal(wait))
     response = _render(
         request,
         "admin/twofactor/setup.html",
@@ -294,4 +305,4 @@ def setup_view(request):
         config_url=device.config_url,
         title=_("Ota kaksivaiheinen tunnistus käyttöön"),
     )
-    return _refused(response, form)
+    return _refused(response, form, wait)

@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from adminrows import SharedChoicesInline
+from adminrows import OddValueSafeAutocomplete, SharedChoicesInline
 
 from . import services
 from .models import ContactPerson, Event, Network, Theme, can_edit_event, networks_of_user
@@ -83,7 +83,7 @@ class NetworkAdmin(TranslationAdmin):
 
 
 @admin.register(ContactPerson)
-class ContactPersonAdmin(admin.ModelAdmin):
+class ContactPersonAdmin(OddValueSafeAutocomplete, admin.ModelAdmin):
     list_display = ["name", "title", "organisation", "email", "user"]
     list_filter = ["organisation", "networks"]
     search_fields = ["name", "email", "title"]

@@ -48,7 +48,7 @@ def test_editor_gets_finnish_error_for_event_ending_before_start(client, demo_da
             "place": "Turku",
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Tapahtuma ei voi päättyä ennen kuin se alkaa." in response.content.decode()
     assert Event.objects.count() == before
 

@@ -107,7 +107,7 @@ def test_contact_person_cannot_add_a_row_for_another_network(client, roles):
             "level": open_round.programme.levels.first().pk,
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Valitse oikea vaihtoehto" in response.content.decode()
     assert MeasureStatus.objects.count() == before
 
@@ -161,7 +161,7 @@ def test_assessment_screen_rejects_tampered_row_count(client, roles):
     response = client.post(
         url, {"tila-TOTAL_FORMS": "1", "tila-INITIAL_FORMS": "0", "tila-0-level": "999999"}
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert list(MeasureStatus.objects.values_list("pk", "level_id")) == before
 
 

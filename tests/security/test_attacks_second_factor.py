@@ -37,7 +37,14 @@ SETUP = "/admin/kaksivaihe/kayttoonotto/"
 OPEN = ("login/", "logout/", "salasana/", "kaksivaihe/", "jsi18n/")
 REFUSED = "Koodi ei kelpaa"
 WAIT = "Liian monta väärää koodia. Odota hetki"  # a code sent while throttled
-FINNISH_ERRORS = (REFUSED, WAIT, "Anna vahvistuskoodi", "Varmista, että", "merkkiä")
+FINNISH_ERRORS = (
+    REFUSED,
+    WAIT,
+    "Anna vahvistuskoodi",
+    "Varmista, että",
+    "merkkiä",
+    "Anna yksi koodi",
+)
 ODD_REQUEST = "Virheellinen pyyntö"  # the site's 400 page for bytes no form should get
 
 
