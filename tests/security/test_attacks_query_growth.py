@@ -34,9 +34,8 @@ from tests import demo_snapshot
 from tests.conftest import FAST_PASSWORD_HASHERS
 from tests.security.test_random_input import all_url_patterns
 
-# pytest-django creates the test database only for a run with database tests. One xdist
-# worker takes the whole module (`--dist loadgroup`, Makefile), so `measured` is built once.
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("query_growth")]
+# pytest-django creates the test database only for a run with database tests.
+pytestmark = pytest.mark.django_db
 
 LANGUAGES = ("", "sv/", "en/")
 GROWTH = 3  # the grown dimension is about this many times the demo's
