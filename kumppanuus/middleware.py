@@ -115,9 +115,9 @@ def _has_nul(query_dict):
 
 
 class RefusedFormMiddleware:
-    """A form sent back with its errors is bad input: a 400, wherever it is drawn. The admin's
-    change, login, password and action pages keep Django's own rendering, which answers 200.
-    """
+    """A form sent back with its errors is bad input: a 400, wherever it is drawn (the admin's
+    change, login, password and action pages, which Django answers 200, and the second-factor
+    pages; a page that set its own status keeps it)."""
 
     def __init__(self, get_response):
         self.get_response = get_response

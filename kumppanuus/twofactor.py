@@ -132,13 +132,12 @@ def _refusal(wait):
     return _("Koodi ei kelpaa. Tarkista sovelluksen koodi ja kellonaika.")
 
 
-def _refused(response, form, wait=None):
-    """A code page sent back with its form's errors is a 400 (bad input), a 429 with
-    Retry-After while wrong codes make the person wait."""
-    if form.errors:
-        response.status_code = 429 if wait else 400
-        if wait:
-            response["Retry-After"] = str(wait)
+def _waiting(response, wait):
+    """A code sent while wrong ones make the person wait: 429 with Retry-After. (A code
+    refused otherwise is a form sent back with its errors: RefusedFormMiddleware's 400.)"""
+    if wait:
+        response.status_code = 429
+        response["Retry-After"] = str(wait)
     return response
 
 
@@ -165,7 +164,7 @@ def verify_view(request):
     response = _render(
         request, "admin/twofactor/verify.html", form=form, title=_("Kaksivaiheinen tunnistus")
     )
-    return _refused(response, form, wait)
+    return _waiting(response, wait)
 
 
 SETUP_DEVICE = "two_factor_setup_device"
@@ -243,7 +242,7 @@ def _mailbox_step(request):
     user = request.user
     sending = request.method == "POST" and "send" in request.POST
     form = MailboxCodeForm(request.POST if request.method == "POST" and not sending else None)
-    notice, status, retry_after, wait = None, 200, None, None
+    notice, status, retry_after = None, 200, None
     if not user.email:
         status = 403
     elif sending:
@@ -255,6 +254,8 @@ def _mailbox_step(request):
             request.session.cycle_key()
             return _to("two-factor-setup", _next(request))
         form.add_error("token", _code_refusal(wait))
+        if wait:
+            status, retry_after = 429, wait
     response = _render(
         request,
         "admin/twofactor/mailbox.html",
@@ -267,7 +268,7 @@ def _mailbox_step(request):
     response.status_code = status
     if retry_after:
         response["Retry-After"] = str(retry_after)
-    return _refused(response, form, wait) if status == 200 else response
+    return response
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -305,4 +306,4 @@ def setup_view(request):
         config_url=device.config_url,
         title=_("Ota kaksivaiheinen tunnistus käyttöön"),
     )
-    return _refused(response, form, wait)
+    return _waiting(response, wait)
