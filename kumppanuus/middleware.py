@@ -1,6 +1,6 @@
 """Cross-cutting HTTP concerns: the request log line, Permissions-Policy, odd input refused
-with a 400 page, a sent form's errors answered 400, and a 503 page (never a traceback) while
-the database is unreachable."""
+with a 400 page, a sent form's errors answered 400, public pages gzipped, and a 503 page (never
+a traceback) while the database is unreachable."""
 
 import ipaddress
 import logging
@@ -13,6 +13,7 @@ from django.db import DataError, InterfaceError, OperationalError, transaction
 from django.forms import BaseForm
 from django.forms.formsets import BaseFormSet
 from django.http import HttpResponse
+from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
@@ -157,6 +158,24 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
+
+
+def in_admin(request):
+    """Whether `request` is for the admin or its sign-in pages (all under ADMIN_URL)."""
+    return request.path_info.startswith("/" + settings.ADMIN_URL)
+
+
+class PublicGZipMiddleware(GZipMiddleware):
+    """Pages and exports gzipped for a browser that asks (every browser does), padded against
+    BREACH by Django. Not the admin or its sign-in pages: they put personal data, the second
+    factor's secret and a changelist's echoed search on one page, the mix a compression-length
+    attack reads, and their few users lose nothing. Static files never get here: WhiteNoise
+    answers first, with its own compressed copies."""
+
+    def process_response(self, request, response):
+        if in_admin(request):
+            return response
+        return super().process_response(request, response)
 
 
 class DatabaseUnavailableMiddleware:

@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "kumppanuus.middleware.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "kumppanuus.middleware.PublicGZipMiddleware",
     "kumppanuus.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -8,11 +8,13 @@ on and off (off: with and without the fragment memo of fragments.py), with the d
 (`--large`) with 300,000 statuses / 100,000 respondents,
 `/ohjelma/?x=<unique>` with the cache on, and (`--import`) the barometer import of 100,000
 respondents on SQLite and, given `--import-postgres URL`, on PostgreSQL. Run: `make bench` or
-`.venv/bin/python scripts/bench.py [--large] [--import] [--duration 10] [--connections 16]`.
+`.venv/bin/python scripts/bench.py [--large] [--import] [--duration 10] [--connections 16]
+[--accept-encoding "gzip, br"]`.
 Needs Debian's wrk (`apt-get install wrk`).
 """
 
 import argparse
+import gzip
 import json
 import os
 import re
@@ -68,6 +70,11 @@ def main():
         "--import", dest="imports", action="store_true", help="also time the barometer import"
     )
     parser.add_argument("--import-postgres", metavar="URL", help="time the import here too")
+    parser.add_argument(
+        "--accept-encoding",
+        metavar="VALUE",
+        help='ask as browsers do, e.g. "gzip, br": pages gzipped, static files pre-compressed',
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk puuttuu: apt-get install wrk")
@@ -222,6 +229,7 @@ def wrk(url, args, unique=False):
             "10s",
             "--latency",
             *script,
+            *(["-H", f"Accept-Encoding: {args.accept_encoding}"] if args.accept_encoding else []),
             url,
         ],
         capture_output=True,
@@ -242,8 +250,9 @@ def latency_ms(output, percentile):
 
 
 def print_table(results, args):
+    encoding = f", Accept-Encoding: {args.accept_encoding}" if args.accept_encoding else ""
     print(
-        f"\nwrk -t2 -c{args.connections} -d{args.duration}s, gunicorn 2 workers, "
+        f"\nwrk -t2 -c{args.connections} -d{args.duration}s{encoding}, gunicorn 2 workers, "
         f"{os.cpu_count()} CPU cores\n"
     )
     print(f"| {'sivu':<36} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'/ staattinen':>12} |")
@@ -261,25 +270,24 @@ def print_table(results, args):
 
 
 def print_transfer(env):
-    """First load of the front page: HTML compressed as a proxy would, CSS and JS as
-    WhiteNoise serves them (pre-compressed)."""
-    import gzip
+    """First load of the front page as a browser gets it: every file asked for with
+    Accept-Encoding, so the HTML comes gzipped by the app and CSS and JS pre-compressed."""
+
+    def fetch(url):
+        request = urllib.request.Request(url, headers={"Accept-Encoding": "br, gzip"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.read(), response.headers.get("Content-Encoding", "-")
 
     with gunicorn(env, workers=1) as base:
-        html = urllib.request.urlopen(base + "/", timeout=30).read()
-        total = len(gzip.compress(html))
-        rows = [("/ (HTML, gzip)", total)]
+        packed, encoding = fetch(base + "/")
+        html = gzip.decompress(packed) if encoding == "gzip" else packed
+        rows = [(f"/ (HTML, {encoding})", len(packed))]
+        total = len(packed)
         for asset in re.findall(rb'(?:href|src)="(/static/[^"]+\.(?:css|js))"', html):
-            request = urllib.request.Request(
-                base + asset.decode(), headers={"Accept-Encoding": "br, gzip"}
-            )
-            with urllib.request.urlopen(request, timeout=30) as response:
-                size = len(response.read())
-                rows.append(
-                    (f"{asset.decode()} ({response.headers.get('Content-Encoding', '-')})", size)
-                )
-                total += size
-        print("\nEnsimmäinen lataus (etusivu, CSS ja JS pakattuina):")
+            body, encoding = fetch(base + asset.decode())
+            rows.append((f"{asset.decode()} ({encoding})", len(body)))
+            total += len(body)
+        print("\nEnsimmäinen lataus (etusivu selaimen tapaan, Accept-Encoding: br, gzip):")
         for name, size in rows:
             print(f"  {size / 1024:7.1f} KB  {name}")
         print(f"  {total / 1024:7.1f} KB  yhteensä")
