@@ -1,4 +1,5 @@
 import re
+import unicodedata
 import uuid
 from datetime import timedelta
 
@@ -16,6 +17,19 @@ MESSAGE_MIN_LENGTH = 10
 MESSAGE_MAX_LENGTH = 4000
 # The same text from the same client within this window is one idea (back and send again).
 DUPLICATE_WINDOW = timedelta(minutes=30)
+
+
+def visible_length(text):
+    """How many characters of `text` a reader sees: not spaces, controls or invisible format
+    characters (zero-width spaces, U+2063, direction marks)."""
+    return sum(1 for ch in text if unicodedata.category(ch)[0] not in "CZ")
+
+
+class MinVisibleLengthValidator(MinLengthValidator):
+    """A minimum length counted in visible characters: twelve zero-width spaces are no idea."""
+
+    def clean(self, x):
+        return visible_length(x)
 
 
 # What the sender gives of themselves: erased by the purge, shown to editors only.
@@ -83,7 +97,7 @@ class Idea(models.Model):
     message = models.TextField(
         _("kehittämisidea"),
         max_length=MESSAGE_MAX_LENGTH,
-        validators=[MinLengthValidator(MESSAGE_MIN_LENGTH)],
+        validators=[MinVisibleLengthValidator(MESSAGE_MIN_LENGTH)],
     )
     name = models.CharField(_("nimi"), max_length=200, blank=True)
     email = models.EmailField(_("sähköposti"), blank=True)

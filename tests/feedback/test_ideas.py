@@ -58,6 +58,10 @@ def test_valid_idea_is_stored_once_with_prg(client, settings):
     [
         ({"message": ""}, "Kirjoita kehittämisideasi."),
         ({"message": "lyhyt"}, "vähintään 10 merkillä"),
+        # Invisible characters are no text: an editor would get an empty-looking idea.
+        ({"message": "\u2063" * 12}, "vähintään 10 merkillä"),
+        ({"message": "hei" + "\u200b" * 10 + "\u00a0" * 3}, "vähintään 10 merkillä"),
+        ({"message": "\u202e\u2066" * 8}, "vähintään 10 merkillä"),
         ({"message": "x" * 4001}, "enintään 4000 merkkiä"),
         ({"email": "ei-osoite"}, "Tarkista sähköpostiosoite"),
         ({"consent_to_contact": None}, "anna myös lupa ottaa sinuun yhteyttä"),
@@ -71,6 +75,12 @@ def test_bad_input_gets_finnish_message_and_stores_nothing(client, changes, fiel
     assert response.status_code == 400
     assert field_message in response.content.decode()
     assert Idea.objects.count() == 0
+
+
+def test_ten_visible_characters_among_invisible_ones_are_enough(client):
+    response = client.post(FORM, valid(message="\u200bIdea: lisää\u2063 haku"))
+    assert response.status_code == 302
+    assert Idea.objects.get().message == "\u200bIdea: lisää\u2063 haku"
 
 
 def test_html_is_stored_as_text_and_shown_escaped(client):
