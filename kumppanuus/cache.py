@@ -40,14 +40,14 @@ from django.db.backends.signals import connection_created
 from django.db.models import Min, Q
 from django.dispatch import receiver
 from django.http import HttpResponse, HttpResponseRedirect
-from django.middleware.gzip import GZipMiddleware, re_accepts_gzip
+from django.middleware.gzip import GZipMiddleware
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.text import compress_string
 from django.utils.translation import get_language
 
-from .middleware import in_admin
+from .middleware import accepts_gzip, in_admin
 
 CACHED_APPS = {"networks", "programme", "barometer", "feedback", "kumppanuus"}
 # Tables the public inserts into: their new rows never flush the cache (editors' changes do).
@@ -366,7 +366,7 @@ def _gzipped_for(request, cached):
     without holes holds nothing secret to guess."""
     gzipped = getattr(cached, "gzipped", None)  # an entry kept by an older release has none
     patch_vary_headers(cached, ("Accept-Encoding",))
-    if gzipped and re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+    if gzipped and accepts_gzip(request):
         cached.content = gzipped
         cached["Content-Encoding"] = "gzip"
 

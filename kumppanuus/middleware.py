@@ -17,6 +17,8 @@ from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language_from_path
 
 from writelocks import advisory_lock
 
@@ -161,8 +163,30 @@ class PermissionsPolicyMiddleware:
 
 
 def in_admin(request):
-    """Whether `request` is for the admin or its sign-in pages (all under ADMIN_URL)."""
-    return request.path_info.startswith("/" + settings.ADMIN_URL)
+    """Whether `request` is for the admin or its sign-in pages: under ADMIN_URL, in Finnish or
+    behind a language prefix (/sv/, /en/)."""
+    path = request.path_info
+    language = get_language_from_path(path)
+    if language:
+        path = path[len(language) + 1 :]
+    return path.startswith("/" + settings.ADMIN_URL)
+
+
+def accepts_gzip(request):
+    """Whether the client takes gzip: `gzip` in Accept-Encoding with a weight above 0 (q=0 is a
+    refusal, RFC 9110). Lower case only, as Django's GZipMiddleware reads it."""
+    for item in request.META.get("HTTP_ACCEPT_ENCODING", "").split(","):
+        coding, _, parameters = item.partition(";")
+        if coding.strip() != "gzip":
+            continue
+        name, _, weight = parameters.partition("=")
+        if name.strip().lower() != "q":
+            return True
+        try:
+            return float(weight) > 0
+        except ValueError:
+            return False
+    return False
 
 
 class PublicGZipMiddleware(GZipMiddleware):
@@ -174,6 +198,9 @@ class PublicGZipMiddleware(GZipMiddleware):
 
     def process_response(self, request, response):
         if in_admin(request):
+            return response
+        if not accepts_gzip(request):
+            patch_vary_headers(response, ("Accept-Encoding",))
             return response
         return super().process_response(request, response)
 
