@@ -106,6 +106,15 @@ def demo_data(_demo_tables, db):
 
 
 @pytest.fixture
+def page_cache(settings):
+    """The whole-page cache on, as in production, and empty before and after."""
+    settings.PAGE_CACHE_SECONDS = 300
+    caches["default"].clear()
+    yield
+    caches["default"].clear()
+
+
+@pytest.fixture
 def count_queries(client):
     """How many SQL queries one GET of `url` makes (and that it answered 200)."""
 

@@ -32,14 +32,6 @@ def without_tokens(html):
     return TOKENS.sub(rb"\1", html)
 
 
-@pytest.fixture
-def page_cache(settings):
-    settings.PAGE_CACHE_SECONDS = 300
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.mark.parametrize("kept", [False, True], ids=["drawn", "kept"])
 def test_every_public_page_unpacks_to_the_plain_page(client, demo_data, settings, kept):
     settings.PAGE_CACHE_SECONDS = 300 if kept else 0

@@ -11,14 +11,13 @@ import uuid
 
 import pytest
 from django.conf import settings as live_settings
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import OperationalError
 from django.test import Client
 
 from tests.pages import PUBLIC_PAGE_TYPES, event_page_path
 
-from .accounts import new_editor, prove_mailbox
+from .accounts import logged_in, new_editor, prove_mailbox
 
 pytestmark = pytest.mark.django_db
 
@@ -59,20 +58,6 @@ def consistent(response, url="", outage=False):
     return unpacked(response)
 
 
-def signed_in(username):
-    client = Client()
-    client.force_login(get_user_model().objects.get(username=username))
-    return client
-
-
-@pytest.fixture
-def page_cache(settings):
-    settings.PAGE_CACHE_SECONDS = 300
-    cache.clear()
-    yield
-    cache.clear()
-
-
 # --- the admin under a language prefix ------------------------------------------------------
 
 
@@ -80,7 +65,7 @@ def page_cache(settings):
 def test_the_admin_with_personal_data_is_never_packed_under_a_language_prefix(demo_data, prefix):
     from feedback.models import Idea
 
-    editor = signed_in("toimittaja")
+    editor = logged_in("toimittaja")
     idea = Idea.objects.exclude(email="").first()
     for url in [
         f"{admin(prefix)}feedback/idea/?q={idea.email[:3]}",
@@ -103,7 +88,7 @@ def test_the_second_factor_secret_is_never_packed_under_a_language_prefix(
 ):
     settings.TWO_FACTOR_REQUIRED = True
     new_editor("pakkaustesti")
-    browser = signed_in("pakkaustesti")
+    browser = logged_in("pakkaustesti")
     prove_mailbox(browser, "pakkaustesti@example.fi")
     url = f"{admin(prefix)}kaksivaihe/kayttoonotto/"
     response = browser.get(url, headers=GZIP)
@@ -132,7 +117,7 @@ def test_admin_pages_under_a_language_prefix_are_never_kept(demo_data, page_cach
 def test_odd_forms_of_the_unprefixed_admin_path_are_never_packed(demo_data):
     """Forms of the admin's path that a browser or proxy may send: whatever the resolver
     answers with an admin page is not packed; the rest is a 404 or a redirect."""
-    editor = signed_in("toimittaja")
+    editor = logged_in("toimittaja")
     root = admin()
     odd = [
         f"{root}feedback/idea/",
@@ -391,7 +376,7 @@ def test_an_ideas_sender_never_shows_on_a_public_page_packed_or_not(demo_data, p
     urls = [*PUBLIC_PAGE_TYPES, "/sv/kehittamisideat/koonti/", "/en/haku/?q=" + mark]
     urls += [f"/haku/?q={mark}", "/avoin-data/toimenpiteiden-tilat.csv", "/sitemap.xml"]
     urls += ["/avoin-data/barometri.json", "/vuosikatsaus/syote.xml"]
-    readers = [Client(), Client(), signed_in("toimittaja"), signed_in("yhteyshenkilo")]
+    readers = [Client(), Client(), logged_in("toimittaja"), logged_in("yhteyshenkilo")]
     for reader in readers:
         for url in urls:
             for headers in (GZIP, {}):

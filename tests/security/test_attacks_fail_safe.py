@@ -6,7 +6,6 @@ import socket
 import uuid
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from feedback.models import Idea
@@ -15,12 +14,6 @@ from kumppanuus import cache_backends
 pytestmark = pytest.mark.django_db
 
 BIG = "1" + "0" * 20
-
-
-@pytest.fixture
-def page_cache(settings):
-    settings.PAGE_CACHE_SECONDS = 300
-    cache.clear()
 
 
 def _closed_port():

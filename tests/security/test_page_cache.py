@@ -25,12 +25,6 @@ def editor():
     return get_user_model().objects.get(username="toimittaja")
 
 
-@pytest.fixture
-def page_cache(settings):
-    settings.PAGE_CACHE_SECONDS = 300
-    cache.clear()
-
-
 def test_second_anonymous_request_is_served_from_cache(
     client, demo_data, page_cache, count_queries
 ):
