@@ -365,7 +365,6 @@ def _gzipped_for(request, cached):
     per-visitor holes are compressed afresh on every hit, padded against BREACH; a page
     without holes holds nothing secret to guess."""
     gzipped = getattr(cached, "gzipped", None)  # an entry kept by an older release has none
-    patch_vary_headers(cached, ("Accept-Encoding",))
     if gzipped and accepts_gzip(request):
         cached.content = gzipped
         cached["Content-Encoding"] = "gzip"
@@ -407,6 +406,7 @@ class PageCacheMiddleware:
             stored = HttpResponse(
                 _with_holes(response.content), status=response.status_code, headers=response.headers
             )
+            patch_vary_headers(stored, ("Accept-Encoding",))  # either encoding, one entry
             if HOLE not in stored.content:
                 stored.gzipped = _compressed(stored.content)
             lifetime = page_lifetime()

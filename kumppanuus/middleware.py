@@ -18,7 +18,6 @@ from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.utils.translation import get_language_from_path
 
 from writelocks import advisory_lock
 
@@ -165,11 +164,9 @@ class PermissionsPolicyMiddleware:
 def in_admin(request):
     """Whether `request` is for the admin or its sign-in pages: under ADMIN_URL, in Finnish or
     behind a language prefix (/sv/, /en/)."""
-    path = request.path_info
-    language = get_language_from_path(path)
-    if language:
-        path = path[len(language) + 1 :]
-    return path.startswith("/" + settings.ADMIN_URL)
+    admin = settings.ADMIN_URL
+    prefixes = ("/" + admin, *(f"/{code}/{admin}" for code, _name in settings.LANGUAGES))
+    return request.path_info.startswith(prefixes)
 
 
 def accepts_gzip(request):
@@ -197,10 +194,11 @@ class PublicGZipMiddleware(GZipMiddleware):
     answers first, with its own compressed copies."""
 
     def process_response(self, request, response):
-        if in_admin(request):
-            return response
         if not accepts_gzip(request):
-            patch_vary_headers(response, ("Accept-Encoding",))
+            if "Accept-Encoding" not in response.get("Vary", ""):  # kept pages have it already
+                patch_vary_headers(response, ("Accept-Encoding",))
+            return response
+        if in_admin(request):
             return response
         return super().process_response(request, response)
 
