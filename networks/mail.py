@@ -1,6 +1,8 @@
 """Every email the portal sends is a pair of templates (`<name>.txt` and `<name>.html` under
 `templates/emails/`), rendered in the recipient's language, with links from SITE_URL."""
 
+from contextlib import suppress
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -34,18 +36,35 @@ def email_build(*, template, to, context, language=None):
 class MailNotSent(Exception):
     """The mail server did not take the messages (refused, unreachable, or silent for
     EMAIL_TIMEOUT seconds). Its text is the error's class only: an SMTP error's own text
-    names the recipients, and this one reaches logs."""
+    names the recipients, and this one reaches logs. `sent`: the messages the server took
+    before it failed, in order."""
+
+    def __init__(self, reason, sent=()):
+        super().__init__(reason)
+        self.sent = list(sent)
 
 
 def emails_send(messages):
-    """Send built messages over one connection; returns how many were sent. Raises
-    MailNotSent on any failure of the mail server (some of several may have gone)."""
+    """Send built messages one after another over one connection; returns how many were sent.
+    Raises MailNotSent at the first one the server does not take, knowing which went before."""
     if not messages:
         return 0
+    connection = get_connection()
+    sent = []
     try:
-        return get_connection().send_messages(messages)
+        connection.open()
+        for message in messages:
+            if not connection.send_messages([message]):
+                raise MailNotSent("NothingSent", sent=sent)
+            sent.append(message)
+    except MailNotSent:
+        raise
     except Exception as error:  # noqa: BLE001 - smtplib, socket and backend errors alike
-        raise MailNotSent(type(error).__name__) from error
+        raise MailNotSent(type(error).__name__, sent=sent) from error
+    finally:
+        with suppress(Exception):  # every message went or the error above says which did not
+            connection.close()
+    return len(sent)
 
 
 def mail_refusal(what_failed):

@@ -282,6 +282,7 @@ def reminders_send(*, assessment_round, user, dry_run=False):
         .order_by("name")
     )
     messages = []
+    recipients = []  # the contact person of each message
     for contact in contacts:
         networks = [
             {
@@ -302,10 +303,22 @@ def reminders_send(*, assessment_round, user, dry_run=False):
                 context={"contact": contact, "round": assessment_round, "networks": networks},
             )
         )
+        recipients.append(contact)
     if not dry_run:
         try:
             emails_send(messages)
         except MailNotSent as error:
-            failed = _("Muistutuksia ei voitu lähettää (osa on voinut lähteä).")
-            raise mail_refusal(failed) from error
+            raise mail_refusal(
+                _reminders_unsent(recipients[len(error.sent) :], error.sent)
+            ) from error
     return messages
+
+
+def _reminders_unsent(unreached, sent):
+    """Who did not get a reminder, so the editor sends only what is missing."""
+    if not sent:
+        return _("Muistutuksia ei voitu lähettää.")
+    return _("Muistutus lähti %(sent)d yhteyshenkilölle; ei lähtenyt: %(names)s.") % {
+        "sent": len(sent),
+        "names": ", ".join(contact.name for contact in unreached),
+    }

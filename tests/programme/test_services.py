@@ -1,4 +1,6 @@
 import io
+import re
+from html import escape
 
 import pytest
 from django.core import mail
@@ -156,3 +158,30 @@ def test_reminders_the_mail_server_refuses_are_a_message_not_an_error_page(
     assert "Muistutuksia ei voitu lähettää" in response.content.decode()
     with pytest.raises(CommandError, match="Sähköpostipalvelin ei ottanut"):
         call_command("send_assessment_reminders", stdout=io.StringIO())
+
+
+def test_reminders_cut_short_by_the_mail_server_name_who_did_not_get_one(
+    open_round, settings, client
+):
+    """The server takes two reminders and then fails: the editor is told that two went and
+    which contact persons are still without one (not "some may have gone")."""
+    from django.contrib.auth import get_user_model
+
+    MeasureStatus.objects.filter(round=open_round).delete()  # every network is behind
+    everyone = services.reminders_send(assessment_round=open_round, user=None, dry_run=True)
+    assert len(everyone) > 3
+    settings.EMAIL_BACKEND = "tests.feedback.broken_mail.FailsAfterTwoBackend"
+    client.force_login(get_user_model().objects.get(username="toimittaja"))
+    page = client.post(
+        "/admin/programme/assessmentround/",
+        {"action": "send_reminders", "_selected_action": [open_round.pk]},
+        follow=True,
+    ).content.decode()
+    reached = {address for message in mail.outbox for address in message.to}
+    assert len(mail.outbox) == 2
+    assert "Muistutus lähti 2 yhteyshenkilölle; ei lähtenyt:" in page
+    unreached = re.search(r"ei lähtenyt: (.*?)\. Sähköpostipalvelin ei ottanut", page).group(1)
+    contacts = ContactPerson.objects.filter(email__in=[m.to[0] for m in everyone])
+    for contact in contacts:
+        named = escape(contact.name) in unreached
+        assert named == (contact.email not in reached), contact.name
