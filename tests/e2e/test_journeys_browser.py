@@ -15,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from feedback.models import Idea
 from networks.models import ContactPerson, Network
 from programme.models import AssessmentConfirmation, MeasureStatus
+from tests.e2e.browsing import signed_out
 
 PASSWORD = "kumppanuus-demo-2026"
 
@@ -109,13 +110,13 @@ def test_editor_triages_forwards_and_the_public_sees_the_response(
     assert "Matkailuverkoston tapaamisia myös Turun saaristoon." in forwarded.body
     link = re.search(r"http\S+/admin/feedback/idea/\d+/change/", forwarded.body).group(0)
 
-    page.context.clear_cookies()
+    signed_out(page)
     contact_steps = Steps()
     log_in(page, site, contact_steps, "yhteyshenkilo")
     contact_steps(page.goto, link)  # the link in the email (SITE_URL is the live server)
     assert "Matkailuverkoston tapaamisia" in page.content()
 
-    page.context.clear_cookies()
+    signed_out(page)
     log_in(page, site, steps, "toimittaja")
     give_code(page, steps, "toimittaja")
     steps(page.goto, f"{site}/admin/feedback/idea/{idea.pk}/change/")

@@ -1,6 +1,7 @@
 import pytest
 
 from programme.models import MeasureStatus
+from tests.e2e.browsing import signed_out
 
 PASSWORD = "kumppanuus-demo-2026"
 
@@ -29,7 +30,7 @@ def test_contact_person_updates_three_statuses_and_editor_sees_them(page, site, 
     )
     assert saved.count() == 3
 
-    page.context.clear_cookies()
+    signed_out(page)
     admin_login(page, site, "toimittaja")
     page.goto(site + "/admin/programme/measurestatus/?q=Selaintesti")
     assert page.get_by_text("valmis").count() >= 3
