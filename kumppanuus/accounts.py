@@ -1,23 +1,46 @@
 """Admin accounts: "Unohditko salasanasi?" on the admin login and the one-time link an invited
 contact person sets their password with (Django's views and token generator, admin look)."""
 
-from django.conf import settings
+import logging
+
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordResetForm
 from django.urls import path
+from django.utils.translation import get_language
+
+from networks.mail import MailNotSent, email_build, emails_send
 
 from . import twofactor
 
+logger = logging.getLogger(__name__)
+
+
+class MailedPasswordResetForm(PasswordResetForm):
+    """The reset link goes like every other email of the portal: the `emails/password_reset`
+    template pair in the page's language, with its link from SITE_URL, through
+    networks.mail.emails_send. A failure is logged by the user's id and the error's class only:
+    Django's own sending logs the SMTP error, whose text names the address."""
+
+    def send_mail(
+        self,
+        subject_template_name,  # Django's template names: the portal's pair is used instead
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        message = email_build(
+            template="password_reset", to=[to_email], context=context, language=get_language()
+        )
+        try:
+            emails_send([message])
+        except MailNotSent as error:
+            logger.error("password reset mail for user %s not sent: %s", context["user"].pk, error)
+
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """The reset email is a text + HTML template pair with its link from SITE_URL."""
-
-    subject_template_name = "emails/password_reset.subject.txt"
-    email_template_name = "emails/password_reset.txt"
-    html_email_template_name = "emails/password_reset.html"
-
-    @property
-    def extra_email_context(self):
-        return {"site_url": settings.SITE_URL.rstrip("/")}
+    form_class = MailedPasswordResetForm
 
 
 def account_urls(admin_prefix):

@@ -226,9 +226,8 @@ class AssessmentRoundAdmin(admin.ModelAdmin):
     )
     def send_reminders(self, request, queryset):
         try:
-            sent = sum(
-                len(services.reminders_send(assessment_round=r, user=request.user))
-                for r in queryset.filter(state="open")
+            sent = len(
+                services.reminders_send(rounds=queryset.filter(state="open"), user=request.user)
             )
         except PermissionDenied as error:
             self.message_user(request, str(error), messages.ERROR)

@@ -1,10 +1,13 @@
 """Writes that touch several rows or send mail. Each validates first, then saves atomically."""
 
+from typing import NamedTuple
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from simple_history.utils import bulk_create_with_history
 
 from networks.mail import MailNotSent, email_build, emails_send, mail_refusal, site_url
@@ -264,15 +267,34 @@ def _statuses_write(*, user, assessment_round, network, rows):
     return written
 
 
-def reminders_send(*, assessment_round, user, dry_run=False):
-    """Email the contact persons of networks that have not confirmed the round's assessment.
-    `user` is the editor who asks (None: the operator's scheduled command).
+class Reminder(NamedTuple):
+    assessment_round: AssessmentRound
+    contact: ContactPerson
+    message: object  # EmailMultiAlternatives
 
-    Returns the messages (sent unless `dry_run`), one per contact person, each naming the
-    person's unconfirmed networks and linking straight to their assessment screens.
+
+def reminders_send(*, rounds, user, dry_run=False):
+    """Email the contact persons of networks that have not confirmed the assessment of each of
+    `rounds`. `user` is the editor who asks (None: the operator's scheduled command).
+
+    Returns the Reminders (sent unless `dry_run`), one per round and contact person, each
+    naming the person's unconfirmed networks and linking straight to their assessment screens.
+    All rounds' reminders go as one batch, so a mail server that fails midway is reported once:
+    how many went, and every contact person left without theirs, in whichever round.
     """
     if user is not None:
         round_ensure_editor(user)
+    reminders = [reminder for r in rounds for reminder in _round_reminders(r)]
+    if not dry_run:
+        try:
+            emails_send([reminder.message for reminder in reminders])
+        except MailNotSent as error:
+            unreached = [reminder.contact for reminder in reminders[len(error.sent) :]]
+            raise mail_refusal(_reminders_unsent(unreached, error.sent)) from error
+    return reminders
+
+
+def _round_reminders(assessment_round):
     lagging = {n.pk: n for n in unconfirmed_networks(assessment_round)}
     contacts = (
         ContactPerson.objects.filter(networks__in=lagging)
@@ -281,8 +303,7 @@ def reminders_send(*, assessment_round, user, dry_run=False):
         .distinct()
         .order_by("name")
     )
-    messages = []
-    recipients = []  # the contact person of each message
+    reminders = []
     for contact in contacts:
         networks = [
             {
@@ -296,29 +317,22 @@ def reminders_send(*, assessment_round, user, dry_run=False):
             for n in contact.networks.all()
             if n.pk in lagging
         ]
-        messages.append(
-            email_build(
-                template="assessment_reminder",
-                to=[contact.email],
-                context={"contact": contact, "round": assessment_round, "networks": networks},
-            )
+        message = email_build(
+            template="assessment_reminder",
+            to=[contact.email],
+            context={"contact": contact, "round": assessment_round, "networks": networks},
         )
-        recipients.append(contact)
-    if not dry_run:
-        try:
-            emails_send(messages)
-        except MailNotSent as error:
-            raise mail_refusal(
-                _reminders_unsent(recipients[len(error.sent) :], error.sent)
-            ) from error
-    return messages
+        reminders.append(Reminder(assessment_round, contact, message))
+    return reminders
 
 
 def _reminders_unsent(unreached, sent):
     """Who did not get a reminder, so the editor sends only what is missing."""
     if not sent:
         return _("Muistutuksia ei voitu lähettää.")
-    return _("Muistutus lähti %(sent)d yhteyshenkilölle; ei lähtenyt: %(names)s.") % {
-        "sent": len(sent),
-        "names": ", ".join(contact.name for contact in unreached),
-    }
+    once = {contact.pk: contact for contact in unreached}  # behind in two rounds: named once
+    return ngettext(
+        "Lähti %(sent)d muistutus; ei lähtenyt: %(names)s.",
+        "Lähti %(sent)d muistutusta; ei lähtenyt: %(names)s.",
+        len(sent),
+    ) % {"sent": len(sent), "names": ", ".join(contact.name for contact in once.values())}

@@ -149,7 +149,7 @@ def test_contact_person_cannot_open_or_close_rounds_anywhere(client, published):
     with pytest.raises(PermissionDenied):
         programme_services.round_close(assessment_round=round_2021, user=contact)
     with pytest.raises(PermissionDenied):
-        programme_services.reminders_send(assessment_round=round_2021, user=contact)
+        programme_services.reminders_send(rounds=[round_2021], user=contact)
 
 
 def test_unpublishing_thaws_and_history_records_it(client, published):

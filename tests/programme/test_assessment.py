@@ -104,8 +104,8 @@ def test_confirm_saves_the_screen_and_counts_the_network(contact, open_round):
     page = contact.get("/admin/").content.decode()
     assert "✓ vahvistettu" in page
     # Reminders go to the networks that have not confirmed, no longer to this one.
-    sent = services.reminders_send(assessment_round=open_round, user=None)
-    recipients = {a for m in sent for a in m.to}
+    sent = services.reminders_send(rounds=[open_round], user=None)
+    recipients = {a for r in sent for a in r.message.to}
     assert "laura.nieminen@example.fi" not in recipients
     assert recipients
 
@@ -132,9 +132,9 @@ def test_plain_save_does_not_confirm(contact, open_round):
 
 def test_reminder_names_unconfirmed_networks_with_links(open_round, settings):
     settings.SITE_URL = "https://portaali.example.fi"
-    dry = services.reminders_send(assessment_round=open_round, user=None, dry_run=True)
+    dry = services.reminders_send(rounds=[open_round], user=None, dry_run=True)
     assert dry and not mail.outbox
-    sent = services.reminders_send(assessment_round=open_round, user=None)
+    sent = services.reminders_send(rounds=[open_round], user=None)
     assert len(mail.outbox) == len(sent) == len(dry)
     laura = next(m for m in mail.outbox if "laura.nieminen@example.fi" in m.to)
     assert f"https://portaali.example.fi{assess_url(open_round, 'matkailu')}" in laura.body

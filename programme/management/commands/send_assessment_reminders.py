@@ -21,16 +21,12 @@ class Command(BaseCommand):
             rounds = rounds.filter(year=year)
             if not rounds.exists():
                 raise CommandError(f"Vuodelle {year} ei ole avointa arviointikierrosta.")
-        total = 0
-        for assessment_round in rounds:
-            try:
-                messages = reminders_send(
-                    assessment_round=assessment_round, user=None, dry_run=dry_run
-                )
-            except ValidationError as error:
-                raise CommandError(" ".join(error.messages)) from error
-            total += len(messages)
-            for message in messages:
-                self.stdout.write(f"  {assessment_round.year}: {', '.join(message.to)}")
+        try:
+            reminders = reminders_send(rounds=rounds, user=None, dry_run=dry_run)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from error
+        for reminder in reminders:
+            year = reminder.assessment_round.year
+            self.stdout.write(f"  {year}: {', '.join(reminder.message.to)}")
         verb = "lähetettäisiin" if dry_run else "lähetetty"
-        self.stdout.write(f"Muistutuksia {verb}: {total}.")
+        self.stdout.write(f"Muistutuksia {verb}: {len(reminders)}.")
