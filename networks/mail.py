@@ -54,16 +54,16 @@ def emails_send(messages):
     try:
         connection.open()
         for message in messages:
-            if not connection.send_messages([message]):
-                raise MailNotSent("NothingSent", sent=sent)
+            if not connection.send_messages([message]):  # a backend that answers 0, silently
+                break
             sent.append(message)
-    except MailNotSent:
-        raise
     except Exception as error:  # noqa: BLE001 - smtplib, socket and backend errors alike
         raise MailNotSent(type(error).__name__, sent=sent) from error
     finally:
-        with suppress(Exception):  # every message went or the error above says which did not
+        with suppress(Exception):  # every message went or the error says which did not
             connection.close()
+    if len(sent) < len(messages):
+        raise MailNotSent("NothingSent", sent=sent)
     return len(sent)
 
 
