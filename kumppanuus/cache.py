@@ -9,8 +9,10 @@ No public page shows them at once (the ideas summary's counts may lag by PAGE_CA
 and a visitor could otherwise empty the cache with every POST.
 
 The key is canonical: the language, the release (a deploy never serves old HTML with old
-static file names from a shared Redis) and only the query parameters the page reads (each
-view declares them as `cache_query_parameters`), in a fixed order. A request with any other
+static file names from a shared Redis), the encoding the client takes (a page is kept ready
+to send both plain and gzipped, so a hit reads only the bytes it sends) and only the query
+parameters the page reads (each view declares them as `cache_query_parameters`), in a fixed
+order. A request with any other
 parameter is redirected to the canonical URL, so `/ohjelma/?x=1`, `?x=2` … cannot bypass the
 cache. A page is kept at most until the next event starts or ends or a survey opens or
 closes (time-bound content).
@@ -23,11 +25,12 @@ filled in afresh on every hit, so no two visitors ever share one.
 
 import functools
 import hashlib
-import json
 import re
 import secrets
+import struct
 import time
 import uuid
+import zlib
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlencode
@@ -40,14 +43,16 @@ from django.db.backends.signals import connection_created
 from django.db.models import Min, Q
 from django.dispatch import receiver
 from django.http import HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import CsrfViewMiddleware
 from django.middleware.gzip import GZipMiddleware
+from django.middleware.locale import LocaleMiddleware
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.text import compress_string
 from django.utils.translation import get_language
 
-from .middleware import accepts_gzip, in_admin
+from .middleware import accepts_gzip, in_admin, odd_input
 
 CACHED_APPS = {"networks", "programme", "barometer", "feedback", "kumppanuus"}
 # Tables the public inserts into: their new rows never flush the cache (editors' changes do).
@@ -265,16 +270,24 @@ def _is_canonical(request, names, query):
     return not set(request.GET) - set(names) and urlencode(own) == query
 
 
-def _page_key(request, version, query):
-    raw = json.dumps(
-        [
+# The shape of a kept entry: a key never reads an entry of another shape (one kept by the code
+# before a deploy that left the static files, and so the release, as they were).
+ENTRY_SHAPE = 2
+ENCODINGS = ("identity", "gzip")
+
+
+def _page_key(request, host, version, query, encoding):
+    raw = repr(
+        (
+            ENTRY_SHAPE,
             request.scheme,
-            request.get_host(),
+            host,
             request.path,
             query,
             request.LANGUAGE_CODE,
             timezone.get_current_timezone_name(),  # pages show times in the active zone
-        ]
+            encoding,
+        )
     )
     digest = hashlib.sha256(raw.encode()).hexdigest()
     return f"page-cache:{release()}:{version}:{digest}"
@@ -337,7 +350,7 @@ def _cacheable_response(response):
     return (
         response.status_code == 200
         and not response.streaming
-        and not response.cookies
+        and set(response.cookies) <= {settings.CSRF_COOKIE_NAME}
         and "private" not in response.get("Cache-Control", "")
     )
 
@@ -346,12 +359,45 @@ def _with_holes(content):
     return FIELD_VALUE.sub(lambda m: m.group(1) + HOLE + m.group(2) + HOLE + m.group(4), content)
 
 
-def _filled(content, request):
-    def fill(match):
-        name = match.group(1).decode()
-        return PER_VISITOR_FIELDS[name](request).encode()
+HOLE_MARK = re.compile(re.escape(HOLE) + rb"([a-z_]+)" + re.escape(HOLE))
+GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # no name, no time, unknown OS
+LAST_EMPTY_BLOCK = b"\x03\x00"  # a final, empty block of fixed codes
 
-    return re.sub(re.escape(HOLE) + rb"([a-z_]+)" + re.escape(HOLE), fill, content)
+
+def _packed_texts(content):
+    """The texts between a page's holes, each deflated on its own and ended on a byte boundary
+    (RFC 1951). A visitor's values then go between them as stored blocks: a hit compresses
+    nothing, and a value never shares a compression window with the page, so the length of
+    the response tells nothing about it (BREACH)."""
+    packed = []
+    for text in HOLE_MARK.split(content)[0::2]:
+        packer = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+        packed.append(packer.compress(text) + packer.flush(zlib.Z_SYNC_FLUSH))
+    return packed
+
+
+def _stored_block(value):
+    return b"\x00" + struct.pack("<HH", len(value), len(value) ^ 0xFFFF) + value
+
+
+def _interleaved(texts, values):
+    return b"".join(part for pair in zip(texts, [*values, b""], strict=True) for part in pair)
+
+
+def _fill(cached, request):
+    """The kept page with this visitor's own values in its holes; the gzip entry is packed
+    from its texts deflated when it was kept."""
+    parts = HOLE_MARK.split(cached.content)
+    texts, names = parts[0::2], parts[1::2]
+    values = [PER_VISITOR_FIELDS[name.decode()](request).encode() for name in names]
+    plain = _interleaved(texts, values)
+    if cached.packed is None:
+        cached.content = plain
+    else:
+        deflated = _interleaved(cached.packed, [_stored_block(value) for value in values])
+        trailer = struct.pack("<II", zlib.crc32(plain), len(plain) & 0xFFFFFFFF)
+        cached.content = GZIP_HEADER + deflated + LAST_EMPTY_BLOCK + trailer
+    cached["Content-Length"] = str(len(cached.content))
 
 
 def _compressed(content):
@@ -359,26 +405,50 @@ def _compressed(content):
     return gzipped if len(gzipped) < len(content) else None
 
 
-def _gzipped_for(request, cached):
-    """A kept page's body compressed once when it was kept, for a browser that takes gzip, so
-    a hit costs no compressing (GZipMiddleware passes a response already encoded). Pages with
-    per-visitor holes are compressed afresh on every hit, padded against BREACH; a page
-    without holes holds nothing secret to guess."""
-    gzipped = getattr(cached, "gzipped", None)  # an entry kept by an older release has none
-    if gzipped and accepts_gzip(request):
-        cached.content = gzipped
-        cached["Content-Encoding"] = "gzip"
+def _entries(response):
+    """The page as each encoding is served it, ready to send: without its per-visitor hidden
+    fields, without cookies (the one a response to be kept may carry is the visitor's own CSRF
+    cookie). A page without holes holds nothing secret to guess and is compressed once here,
+    padded against BREACH; one with holes is packed per hit by `_fill`."""
+    if hasattr(response, "render") and not response.is_rendered:
+        response.render()
+    content = _with_holes(response.content)
+    holes = HOLE in content
+    entries = {}
+    for encoding in ENCODINGS:
+        body = content
+        packed = _packed_texts(content) if holes and encoding == "gzip" else None
+        if encoding == "gzip" and not holes:
+            body = _compressed(content) or content
+        entry = HttpResponse(body, status=response.status_code, headers=response.headers)
+        patch_vary_headers(entry, ("Accept-Encoding",))
+        if packed or body is not content:
+            entry["Content-Encoding"] = "gzip"
+        entry["Content-Length"] = str(len(body))
+        entry["X-Page-Cache"] = "hit"
+        entry.holes, entry.packed = holes, packed
+        entries[encoding] = entry
+    return entries
 
 
 class PageCacheMiddleware:
-    """Sits inside CsrfViewMiddleware, so a fresh CSRF token on a hit still sets its cookie."""
+    """Sits right inside SessionMiddleware (whether a visitor is signed in needs the session)
+    and outside the middlewares whose work a kept page already holds: it is stored as they
+    left it (its Content-Language, Vary and length), so a hit skips them. What of theirs a hit
+    still needs runs here, by their own code: the language (LocaleMiddleware), the odd-input
+    rule (a NUL is theirs to refuse) and, for a page with a form, a fresh CSRF token and its
+    cookie (CsrfViewMiddleware)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.locale = LocaleMiddleware(get_response)
+        self.csrf = CsrfViewMiddleware(get_response)
 
     def __call__(self, request):
-        if not _cacheable_request(request):
+        if not _cacheable_request(request) or odd_input(request):
             return self.get_response(request)
+        host = request.get_host()  # an unknown Host is refused (400) before any redirect
+        self.locale.process_request(request)
         version = content_version()
         if version is None:  # no database and no version seen yet
             return self.get_response(request)
@@ -390,27 +460,23 @@ class PageCacheMiddleware:
             # One leading slash: "//host/" or "/\\host/" in Location would leave the site.
             path = "/" + request.path.lstrip("/\\")
             return HttpResponseRedirect(path + (f"?{query}" if query else ""))
-        key = _page_key(request, version, query)
-        cached = cache.get(key)
+        encoding = "gzip" if accepts_gzip(request) else "identity"
+        cached = cache.get(_page_key(request, host, version, query, encoding))
         if cached is not None:
-            if HOLE in cached.content:
-                cached.content = _filled(cached.content, request)
-            else:
-                _gzipped_for(request, cached)
-            cached["X-Page-Cache"] = "hit"
-            return cached
+            return self._served(request, cached)
         response = self.get_response(request)
         if _cacheable_response(response):
-            if hasattr(response, "render") and not response.is_rendered:
-                response.render()
-            stored = HttpResponse(
-                _with_holes(response.content), status=response.status_code, headers=response.headers
-            )
-            patch_vary_headers(stored, ("Accept-Encoding",))  # either encoding, one entry
-            if HOLE not in stored.content:
-                stored.gzipped = _compressed(stored.content)
             lifetime = page_lifetime()
             if lifetime:
-                cache.set(key, stored, lifetime)
+                entries = _entries(response)
+                keys = {e: _page_key(request, host, version, query, e) for e in entries}
+                cache.set_many({keys[e]: entry for e, entry in entries.items()}, lifetime)
             response["X-Page-Cache"] = "miss"
         return response
+
+    def _served(self, request, cached):
+        if cached.holes:
+            self.csrf.process_request(request)
+            _fill(cached, request)
+            self.csrf.process_response(request, cached)  # the visitor's CSRF cookie
+        return cached

@@ -100,12 +100,14 @@ MIDDLEWARE = [
     "kumppanuus.middleware.PublicGZipMiddleware",
     "kumppanuus.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # A kept page is answered here, before the middlewares whose work it already holds (its
+    # language's headers, Content-Length): a hit costs little more than a static file.
+    "kumppanuus.cache.PageCacheMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "kumppanuus.middleware.OddInputMiddleware",
     "kumppanuus.middleware.RefusedFormMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "kumppanuus.cache.PageCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "kumppanuus.twofactor.SecondFactorMiddleware",

@@ -443,3 +443,56 @@ def test_a_first_content_write_on_an_empty_version_table_is_stored(client):
     assert Network.objects.filter(slug="ensimmainen").exists()
     assert ContentVersion.objects.get(pk=1).version >= 2
     assert "Ensimmäinen verkosto" in client.get("/verkostot/").content.decode()
+
+
+# Headers a hit may differ in from the miss that kept the page: the cache's own, the body's
+# length and encoding, and the visitor's own cookie.
+PER_RESPONSE_HEADERS = {"X-Page-Cache", "Content-Length", "Content-Encoding", "Set-Cookie"}
+
+
+@pytest.mark.parametrize("language", ["", "/sv", "/en"])
+def test_a_hit_carries_every_header_the_whole_stack_gave_the_miss(
+    client, demo_data, page_cache, language
+):
+    """A hit is answered before the language, common, CSRF and later middlewares, from the
+    page as they left it: the visitor must not be able to tell, but for the cache's header."""
+    for url in PUBLIC_PAGE_TYPES:
+        url = language + url
+        miss, hit = client.get(url), client.get(url)
+        assert (miss["X-Page-Cache"], hit["X-Page-Cache"]) == ("miss", "hit"), url
+        headers = [dict(response.headers.items()) for response in (miss, hit)]
+        for response_headers in headers:
+            for name in PER_RESPONSE_HEADERS:
+                response_headers.pop(name, None)
+            # The session middleware, outside the cache, adds Cookie when a page read the
+            # session (to ask who is signed in); a hit reads none.
+            vary = response_headers["Vary"].split(", ")
+            response_headers["Vary"] = [name for name in vary if name != "Cookie"]
+        assert headers[0] == headers[1], url
+        assert hit["Content-Language"] == (language.strip("/") or "fi"), url
+        assert int(hit["Content-Length"]) == len(hit.content), url
+
+
+def test_a_hit_is_refused_where_the_stack_would_refuse_it(client, demo_data, page_cache):
+    """The kept page is answered early, but a NUL in any parameter or an unknown Host is
+    still the 400 it was, not a hit or a redirect to the clean page."""
+    assert client.get("/ohjelma/")["X-Page-Cache"] == "miss"
+    for url in ["/ohjelma/?x=%00", "/ohjelma/?vuosi=%00", "/ohjelma/?vuosi=2020&y=a%00b"]:
+        response = client.get(url)
+        assert response.status_code == 400, url
+        assert "X-Page-Cache" not in response, url
+    assert client.get("/ohjelma/", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/ohjelma/?x=1", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/ohjelma/")["X-Page-Cache"] == "hit"
+
+
+def test_a_kept_form_sets_the_csrf_cookie_for_a_new_visitor(demo_data, page_cache):
+    from django.conf import settings
+    from django.test import Client
+
+    Client().get("/kehittamisideat/")  # kept
+    newcomer = Client()
+    hit = newcomer.get("/kehittamisideat/")
+    assert hit["X-Page-Cache"] == "hit"
+    assert settings.CSRF_COOKIE_NAME in hit.cookies
+    assert "Cookie" in hit["Vary"]
