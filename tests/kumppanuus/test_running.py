@@ -10,7 +10,7 @@ from django.core import mail
 from django.core.management import call_command
 
 from feedback.models import Idea
-from networks.models import Event
+from networks.models import ContactPerson, Event
 from programme.models import MeasureStatus
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,8 +35,15 @@ def test_reminder_command_dry_run_sends_nothing(demo_data):
     call_command("send_assessment_reminders", "--dry-run", stdout=out)
     assert not mail.outbox
     assert "lähetettäisiin" in out.getvalue()
-    call_command("send_assessment_reminders", stdout=io.StringIO())
+    sent = io.StringIO()
+    call_command("send_assessment_reminders", stdout=sent)
     assert mail.outbox
+    for message in mail.outbox:  # named for the operator; the addresses stay out of cron's logs
+        (address,) = message.to
+        contact = ContactPerson.objects.get(email=address)
+        for printed in (out.getvalue(), sent.getvalue()):
+            assert f": {contact.name} ({contact.pk})" in printed
+            assert address not in printed and "@" not in printed
 
 
 @pytest.mark.django_db

@@ -8,7 +8,7 @@ from programme.services import reminders_send
 class Command(BaseCommand):
     help = (
         "Lähettää muistutuksen avointen arviointikierrosten verkostoille, jotka eivät ole "
-        "vahvistaneet arviotaan. --dry-run näyttää vastaanottajat lähettämättä mitään."
+        "vahvistaneet arviotaan. --dry-run luettelee vastaanottajat nimeltä lähettämättä mitään."
     )
 
     def add_arguments(self, parser):
@@ -25,8 +25,9 @@ class Command(BaseCommand):
             reminders = reminders_send(rounds=rounds, user=None, dry_run=dry_run)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
+        # Names, not addresses: cron mails and journald keep what a command prints.
         for reminder in reminders:
-            year = reminder.assessment_round.year
-            self.stdout.write(f"  {year}: {', '.join(reminder.message.to)}")
+            contact = reminder.contact
+            self.stdout.write(f"  {reminder.assessment_round.year}: {contact.name} ({contact.pk})")
         verb = "lähetettäisiin" if dry_run else "lähetetty"
         self.stdout.write(f"Muistutuksia {verb}: {len(reminders)}.")
