@@ -225,10 +225,9 @@ class AssessmentRoundAdmin(admin.ModelAdmin):
         permissions=["manage_rounds"],
     )
     def send_reminders(self, request, queryset):
+        rounds = queryset.filter(state="open")
         try:
-            sent = len(
-                services.reminders_send(rounds=queryset.filter(state="open"), user=request.user)
-            )
+            sent = len(services.reminders_send(rounds=rounds, user=request.user))
         except PermissionDenied as error:
             self.message_user(request, str(error), messages.ERROR)
             return
@@ -241,6 +240,9 @@ class AssessmentRoundAdmin(admin.ModelAdmin):
             % {"n": sent},
             messages.SUCCESS,
         )
+        unreachable = services.reminders_unreachable_text(rounds)
+        if unreachable:
+            self.message_user(request, unreachable, messages.WARNING)
 
 
 @admin.register(MeasureStatus)

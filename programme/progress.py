@@ -246,6 +246,21 @@ def unconfirmed_networks(assessment_round):
     return [n for n in network_completion(assessment_round) if not n.confirmed]
 
 
+def networks_no_reminder_reaches(rounds):
+    """The networks behind in any of `rounds` that no contact person with an email address
+    represents: a reminder cannot reach them, and whoever sends reminders is told so."""
+    unreached = {}
+    for assessment_round in rounds:
+        lagging = {network.pk: network for network in unconfirmed_networks(assessment_round)}
+        reached = set(
+            Network.objects.filter(pk__in=lagging, contacts__email__gt="").values_list(
+                "pk", flat=True
+            )
+        )
+        unreached.update({pk: n for pk, n in lagging.items() if pk not in reached})
+    return sorted(unreached.values(), key=lambda network: (network.order, network.name))
+
+
 def headline_history(measure):
     """The measure's headline rank per closed round, oldest first (1 query)."""
     return list(

@@ -22,7 +22,12 @@ from .models import (
     RoundPromotion,
     programme_links,
 )
-from .progress import previous_round, round_figures_data, unconfirmed_networks
+from .progress import (
+    networks_no_reminder_reaches,
+    previous_round,
+    round_figures_data,
+    unconfirmed_networks,
+)
 from .rules import can_delete_status, can_edit_statuses, can_manage_rounds
 
 
@@ -292,6 +297,21 @@ def reminders_send(*, rounds, user, dry_run=False):
             unreached = [reminder.contact for reminder in reminders[len(error.sent) :]]
             raise mail_refusal(_reminders_unsent(unreached, error.sent)) from error
     return reminders
+
+
+def reminders_unreachable_text(rounds):
+    """Which networks behind in `rounds` no reminder can reach (no contact person with an
+    email address), for the editor's or the operator's message; "" when every one can be."""
+    networks = networks_no_reminder_reaches(rounds)
+    if not networks:
+        return ""
+    return ngettext(
+        "Verkostolla %(names)s ei ole yhteyshenkilöä, jolla on sähköpostiosoite; sille ei "
+        "lähtenyt muistutusta.",
+        "Verkostoilla %(names)s ei ole yhteyshenkilöä, jolla on sähköpostiosoite; niille ei "
+        "lähtenyt muistutusta.",
+        len(networks),
+    ) % {"names": ", ".join(network.name for network in networks)}
 
 
 def _round_reminders(assessment_round):

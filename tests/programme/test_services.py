@@ -1,4 +1,5 @@
 import io
+import re
 
 import pytest
 from django.core import mail
@@ -156,3 +157,45 @@ def test_reminders_the_mail_server_refuses_are_a_message_not_an_error_page(
     assert "Muistutuksia ei voitu lähettää" in response.content.decode()
     with pytest.raises(CommandError, match="Sähköpostipalvelin ei ottanut"):
         call_command("send_assessment_reminders", stdout=io.StringIO())
+
+
+def test_a_network_no_reminder_can_reach_is_named_to_the_editor_and_the_operator(
+    open_round, client
+):
+    """A network behind in the round whose contact persons have no email address got no
+    reminder, and the success message used to say nothing of it."""
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from programme.progress import unconfirmed_networks
+
+    lagging = unconfirmed_networks(open_round)
+    silent = Network.objects.get(pk=lagging[0].pk)
+    ContactPerson.objects.filter(networks=silent).update(email="")
+    unreached = [
+        n.name
+        for n in lagging
+        if not ContactPerson.objects.filter(networks=n).exclude(email="").exists()
+    ]
+    reached = [n.name for n in lagging if n.name not in unreached]
+    assert unreached and reached
+    client.force_login(get_user_model().objects.get(username="toimittaja"))
+    page = client.post(
+        "/admin/programme/assessmentround/",
+        {"action": "send_reminders", "_selected_action": [open_round.pk]},
+        follow=True,
+    ).content.decode()
+    told = re.findall(r'<li class="(success|warning)">(.*?)</li>', page, re.S)
+    assert [kind for kind, _text in told] == ["success", "warning"]
+    warning = told[1][1]
+    assert all(name in warning for name in unreached)
+    assert not any(name in warning for name in reached)
+    assert "ei ole yhteyshenkilöä, jolla on sähköpostiosoite" in warning
+    errors = io.StringIO()
+    call_command("send_assessment_reminders", "--dry-run", stdout=io.StringIO(), stderr=errors)
+    assert all(name in errors.getvalue() for name in unreached)
+
+    ContactPerson.objects.filter(networks=silent).update(email="uusi@example.fi")
+    quiet = io.StringIO()
+    call_command("send_assessment_reminders", "--dry-run", stdout=io.StringIO(), stderr=quiet)
+    assert quiet.getvalue() == ""

@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from programme.models import AssessmentRound
-from programme.services import reminders_send
+from programme.services import reminders_send, reminders_unreachable_text
 
 
 class Command(BaseCommand):
@@ -31,3 +31,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  {reminder.assessment_round.year}: {contact.name} ({contact.pk})")
         verb = "lähetettäisiin" if dry_run else "lähetetty"
         self.stdout.write(f"Muistutuksia {verb}: {len(reminders)}.")
+        unreachable = reminders_unreachable_text(rounds)
+        if unreachable:
+            self.stderr.write(unreachable)
