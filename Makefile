@@ -8,6 +8,7 @@ RUN_SITE_URL := $(or $(SITE_URL),$(shell sed -n 's/^SITE_URL=//p' .env 2>/dev/nu
 INSTALLED := $(VENV)/.installed
 
 # Test processes (pytest-xdist): one per core by default; TEST_WORKERS=0 runs in this process.
+# --dist loadgroup keeps each module of tests/conftest.py's ONE_WORKER_MODULES on one worker.
 # Every run lists its 15 slowest tests, so the CI log shows where the time goes.
 TEST_WORKERS ?= auto
 # Test runs are production-like (DEBUG off) with a throwaway key.
@@ -47,7 +48,7 @@ test: install
 	$(VENV)/bin/ruff check .
 	$(TEST_ENV) $(PY) manage.py check
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
-	$(TEST_ENV) $(PY) -m pytest -n $(TEST_WORKERS) --durations=15 $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15 $(PYTEST_ARGS)
 
 bench: install
 	$(PY) scripts/bench.py

@@ -19,6 +19,25 @@ _unexpected_skips = []
 FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+# Modules whose tests share one costly module fixture: xdist sends each to one worker whole.
+ONE_WORKER_MODULES = {"tests/security/test_attacks_query_growth.py"}
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadgroup` (make test), grouping by module path: xdist 3.8's own grouping renames
+    `item._nodeid`, which pytest 9 no longer reads, so its xdist_group marks group nothing."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class ModuleGroups(LoadGroupScheduling):
+        def _split_scope(self, nodeid):
+            module = nodeid.split("::", 1)[0]
+            return module if module in ONE_WORKER_MODULES else nodeid
+
+    return ModuleGroups(config, log)
+
+
 def skip_reason(report):
     """The reason a skipped test report gives, without pytest's "Skipped: " prefix."""
     reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)

@@ -34,7 +34,9 @@ from tests import demo_snapshot
 from tests.conftest import FAST_PASSWORD_HASHERS
 from tests.security.test_random_input import all_url_patterns
 
-# pytest-django creates the test database only for a run with database tests.
+# pytest-django creates the test database only for a run with database tests. One xdist
+# worker takes the whole module (tests/conftest.py, ONE_WORKER_MODULES), so the costly
+# measuring fixture runs once, not once per worker.
 pytestmark = pytest.mark.django_db
 
 LANGUAGES = ("", "sv/", "en/")
