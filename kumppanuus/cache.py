@@ -49,6 +49,7 @@ from django.middleware.locale import LocaleMiddleware
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.encoding import escape_uri_path
 from django.utils.text import compress_string
 from django.utils.translation import get_language
 
@@ -265,11 +266,6 @@ def canonical_query(request, names):
     return urlencode([(name, request.GET[name].strip()) for name in names if name in request.GET])
 
 
-def _is_canonical(request, names, query):
-    own = [(name, request.GET[name]) for name in names if name in request.GET]
-    return not set(request.GET) - set(names) and urlencode(own) == query
-
-
 # The shape of a kept entry: a key never reads an entry of another shape (one kept by the code
 # before a deploy that left the static files, and so the release, as they were).
 ENTRY_SHAPE = 2
@@ -456,9 +452,13 @@ class PageCacheMiddleware:
         if names is None:  # no page here: never cached, never redirected ("//evil.example/")
             return self.get_response(request)
         query = canonical_query(request, names)
-        if not _is_canonical(request, names, query):  # unread parameters, padded values
-            # One leading slash: "//host/" or "/\\host/" in Location would leave the site.
-            path = "/" + request.path.lstrip("/\\")
+        # A page may print its query as sent (og:url, the language links) and is kept under
+        # the canonical one, so any other spelling (unread or repeated parameters, padded
+        # values, empty fields, another order or encoding) is sent to the canonical first.
+        if request.META.get("QUERY_STRING", "") != query:
+            # One leading slash: "//host/" or "/\\host/" in Location would leave the site; a
+            # "?", "#" or "%" decoded from the path stays part of the path.
+            path = escape_uri_path("/" + request.path.lstrip("/\\"))
             return HttpResponseRedirect(path + (f"?{query}" if query else ""))
         encoding = "gzip" if accepts_gzip(request) else "identity"
         cached = cache.get(_page_key(request, host, version, query, encoding))
