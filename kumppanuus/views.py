@@ -198,6 +198,7 @@ class SearchView(TemplateView):
         query = search.clean_query(raw)
         kind = search.SOURCES_BY_KEY.get(self.request.GET.get("tyyppi", ""))
         context.update(query=query, truncated=len(raw) > search.MAX_QUERY_LENGTH, kind=kind)
+        context["all_query"] = urlencode({"q": query})  # spelled as the page cache keeps it
         if len(query) < search.MIN_QUERY_LENGTH:
             context["too_short"] = bool(raw.strip())
             return context

@@ -329,6 +329,7 @@ def test_every_link_the_site_draws_with_a_query_is_the_spelling_it_keeps(
 
     pages = [*PUBLIC_PAGE_TYPES, event_page_path(), "/ohjelma/matriisi/?vuosi=2020&taso=4"]
     pages += ["/sv/", "/en/ohjelma/matriisi/?vuosi=2020", "/tapahtumat/?verkosto=matkailu"]
+    pages += ["/haku/?q=Varsinais-Suomen+verkosto%2Fty%C3%B6ryhm%C3%A4&tyyppi=verkostot"]
     links = set()
     for page in pages:
         response = client.get(page)
