@@ -22,21 +22,20 @@ from django.test import Client
 from django.urls import reverse
 
 from feedback.models import Idea
-from tests.pages import PUBLIC_PAGE_TYPES, event_page_path
+from tests.pages import (
+    PUBLIC_PAGE_TYPES,
+    event_page_path,
+    per_visitor_values,
+    without_per_visitor_values,
+)
 
 pytestmark = pytest.mark.django_db
 
-TOKENS = re.compile(rb'(name="(?:csrfmiddlewaretoken|submission_token)" value=")([^"]*)"')
 DRAFT = "/vuosikatsaus/2021/"  # the 2021 review: a draft its editors may preview
 
 
 def masked(body):
-    """The page with its per-visitor hidden values blanked: what two visitors should share."""
-    return TOKENS.sub(rb'\1"', body)
-
-
-def tokens(response):
-    return [value.decode() for _field, value in TOKENS.findall(response.content)]
+    return without_per_visitor_values(body.decode())
 
 
 def outcome(response):
@@ -128,7 +127,9 @@ def test_a_kept_forms_csrf_token_works_only_for_its_own_visitor(page_cache):
     assert [hit["X-Page-Cache"] for hit in hits] == ["hit", "hit"]
     for hit in hits:
         assert not hit.cookies.get("sessionid") or not hit.cookies["sessionid"].value
-    (csrf_1, submission_1), (csrf_2, submission_2) = (tokens(hit) for hit in hits)
+    values = [per_visitor_values(hit.content.decode()) for hit in hits]
+    csrf_1, csrf_2 = (fields["csrfmiddlewaretoken"] for fields in values)
+    submission_1, submission_2 = (fields["submission_token"] for fields in values)
 
     def send(visitor, csrf, submission, text):
         data = {"csrfmiddlewaretoken": csrf, "submission_token": submission, "topic": "muu"}
