@@ -92,6 +92,26 @@ def fallback_lang(obj, field):
     return format_html(' lang="{}"', default)
 
 
+def translated_columns(field):
+    """A translated field's columns in the page's language and in Finnish (one on a Finnish
+    page), to read with values_list() and pass to `translated_text`: plain rows instead of
+    model instances, for tables of hundreds of rows (modeltranslation's own rewriting of
+    values_list() reorders a row's values when it falls back)."""
+    default = settings.MODELTRANSLATION_DEFAULT_LANGUAGE
+    language = (get_language() or default).split("-")[0]
+    if language == default:
+        return (f"{field}_{default}",)  # values_list() would read a column named twice once
+    return f"{field}_{language}", f"{field}_{default}"
+
+
+def translated_text(own, finnish=""):
+    """(text, lang attribute) from a field's text in the page's language and in Finnish, as
+    modeltranslation falls back and as `fallback_lang` marks it."""
+    if own or not finnish:
+        return own or "", ""
+    return finnish, format_html(' lang="{}"', settings.MODELTRANSLATION_DEFAULT_LANGUAGE)
+
+
 def forget_all():
     """Empty the memo (tests that change templates or settings mid-process)."""
     with _lock:

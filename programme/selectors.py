@@ -82,46 +82,55 @@ def measure_table(measures):
 
 class NetworkStatusRow(NamedTuple):
     code: str
-    title: str
-    url: str
+    title: str  # whole: the kept fragment shortens it and links the code, drawn once
     lang: str
     badge: str  # safe HTML
     note: str
 
 
+class BadgeLevel(NamedTuple):
+    rank: int
+    colour: str
+    label: str
+
+
 def network_statuses(network):
     """A network page's table of the measures it promoted in the latest closed round and their
-    statuses (3 queries), drawn from plain rows once per distinct content."""
+    statuses (3 queries), drawn from plain rows once per distinct content. Rows are read as
+    values, not model instances, and what is derived from them (shortened titles, URLs) is
+    left to the kept fragment: a network may promote hundreds of measures."""
     latest = AssessmentRound.objects.latest_closed()
     if latest is None:
         return ""
-    statuses = {
-        status.measure_id: status
-        for status in latest.statuses.filter(network=network).select_related("level")
-    }
+    label_columns = [f"level__{column}" for column in fragments.translated_columns("label")]
+    statuses = latest.statuses.filter(network=network).values_list(
+        "measure_id", "note", "level_id", "level__rank", "level__colour", *label_columns
+    )
+    badges = {None: status_badge_html(None)}
+    notes = {}
+    level_of = {}
+    for measure_id, note, level_id, rank, colour, *labels in statuses:
+        if level_id not in badges:
+            label, _lang = fragments.translated_text(*labels)
+            badges[level_id] = status_badge_html(BadgeLevel(rank, colour, label))
+        level_of[measure_id], notes[measure_id] = level_id, note
     measures = (
         Measure.objects.filter(
             pk__in=Subquery(round_links(latest).filter(network=network).values("measure_id"))
         )
-        .only("programme", "code", "title", "order")
         .order_by("order", "code")
+        .values_list("pk", "code", *fragments.translated_columns("title"))
     )
-    badges = {}
     rows = []
-    for measure in measures:
-        status = statuses.get(measure.pk)
-        level = status.level if status else None
-        key = level.pk if level else None
-        if key not in badges:
-            badges[key] = status_badge_html(level)
+    for pk, code, *titles in measures:
+        title, lang = fragments.translated_text(*titles)
         rows.append(
             NetworkStatusRow(
-                code=measure.code,
-                title=Truncator(measure.title).words(14, truncate=" …"),  # as truncatewords
-                url=measure.get_absolute_url(),
-                lang=fragments.fallback_lang(measure, "title"),
-                badge=badges[key],
-                note=status.note if status else "",
+                code=code,
+                title=title,
+                lang=lang,
+                badge=badges[level_of.get(pk)],
+                note=notes.get(pk, ""),
             )
         )
     return fragments.draw(
