@@ -84,7 +84,7 @@ def fallback_lang(obj, field):
     field is not translated at all (events). Screen readers then read it with Finnish rules and
     the browser hyphenates it as Finnish. '' when the text is in the page's language."""
     default = settings.MODELTRANSLATION_DEFAULT_LANGUAGE
-    language = (get_language() or default).split("-")[0]
+    language = _page_language()
     if language == default or not getattr(obj, field, ""):
         return ""
     if getattr(obj, f"{field}_{language}", None):
@@ -98,7 +98,7 @@ def translated_columns(field):
     model instances, for tables of hundreds of rows (modeltranslation's own rewriting of
     values_list() reorders a row's values when it falls back)."""
     default = settings.MODELTRANSLATION_DEFAULT_LANGUAGE
-    language = (get_language() or default).split("-")[0]
+    language = _page_language()
     if language == default:
         return (f"{field}_{default}",)  # values_list() would read a column named twice once
     return f"{field}_{language}", f"{field}_{default}"
@@ -110,6 +110,17 @@ def translated_text(own, finnish=""):
     if own or not finnish:
         return own or "", ""
     return finnish, format_html(' lang="{}"', settings.MODELTRANSLATION_DEFAULT_LANGUAGE)
+
+
+def finnish_only(text):
+    """(text, lang attribute) for a field kept in Finnish alone, as `fallback_lang` marks it."""
+    if _page_language() == settings.MODELTRANSLATION_DEFAULT_LANGUAGE:
+        return text, ""
+    return translated_text("", text)
+
+
+def _page_language():
+    return (get_language() or settings.MODELTRANSLATION_DEFAULT_LANGUAGE).split("-")[0]
 
 
 def forget_all():

@@ -10,7 +10,7 @@ from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Subquery
+from django.db.models import IntegerField, Subquery, Value
 from django.http import Http404
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -21,7 +21,7 @@ from networks.models import Network, networks_of_user
 
 from .badges import status_badge_html
 from .models import AssessmentRound, Measure, MeasureStatus, programme_links
-from .progress import network_completion, previous_round, round_figures
+from .progress import measures_with_headline, network_completion, previous_round, round_figures
 from .rules import sees_all_networks
 
 
@@ -42,10 +42,15 @@ def round_measures(assessment_round):
     return Measure.objects.filter(programme_id=assessment_round.programme_id)
 
 
+class BadgeLevel(NamedTuple):
+    rank: int
+    colour: str
+    label: str
+
+
 class MeasureRow(NamedTuple):
-    code: str
+    code: str  # the kept fragment links it, drawn once
     title: str
-    url: str
     lang: str  # ' lang="fi"' when the title falls back to Finnish
     badge: str  # safe HTML
 
@@ -56,27 +61,41 @@ class PriorityRows(NamedTuple):
     measures: tuple
 
 
-def measure_table(measures):
-    """The programme page's measures under their priorities, drawn from plain rows once per
-    distinct content (`measures` ordered by priority, each with `headline_badge`)."""
-    groups = {}
-    for measure in measures:
-        priority = measure.priority
-        if priority.pk not in groups:
-            groups[priority.pk] = (priority, [])
-        groups[priority.pk][1].append(
-            MeasureRow(
-                measure.code,
-                measure.title,
-                measure.get_absolute_url(),
-                fragments.fallback_lang(measure, "title"),
-                measure.headline_badge,
-            )
+def measure_table(assessment_round, levels):
+    """The programme page's measures under their priorities with their headline statuses
+    (`levels`: the round's StatusLevels), drawn from plain rows once per distinct content.
+    A stored round's ranks come with the scope it closed with; an open round's are computed
+    live (1 query). Rows are values, not model instances: a programme may have hundreds."""
+    stored = round_headline_ranks(assessment_round)
+    if stored is None:
+        measures = measures_with_headline(assessment_round)
+    else:
+        measures = round_measures(assessment_round).annotate(
+            headline_rank=Value(None, IntegerField())
         )
-    priorities = [
-        PriorityRows(str(priority), fragments.fallback_lang(priority, "title"), tuple(rows))
-        for priority, rows in groups.values()
-    ]
+    title_columns = fragments.translated_columns("title")
+    rows = measures.order_by("priority__order", "priority__code", "order", "code").values_list(
+        "pk",
+        "code",
+        "headline_rank",
+        "priority_id",
+        "priority__code",
+        *title_columns,
+        *[f"priority__{column}" for column in title_columns],
+    )
+    badges = {level.rank: status_badge_html(level) for level in levels}
+    not_assessed = status_badge_html(None)
+    title_count = len(title_columns)
+    groups = {}
+    for pk, code, rank, priority_pk, priority_code, *titles in rows:
+        if stored is not None:
+            rank = stored.get(pk)
+        if priority_pk not in groups:
+            priority_title, priority_lang = fragments.translated_text(*titles[title_count:])
+            groups[priority_pk] = (f"{priority_code}. {priority_title}", priority_lang, [])
+        title, lang = fragments.translated_text(*titles[:title_count])
+        groups[priority_pk][2].append(MeasureRow(code, title, lang, badges.get(rank, not_assessed)))
+    priorities = [PriorityRows(title, lang, tuple(rows)) for title, lang, rows in groups.values()]
     return fragments.draw("programme/includes/measure_table.html", priorities=priorities)
 
 
@@ -86,12 +105,6 @@ class NetworkStatusRow(NamedTuple):
     lang: str
     badge: str  # safe HTML
     note: str
-
-
-class BadgeLevel(NamedTuple):
-    rank: int
-    colour: str
-    label: str
 
 
 def network_statuses(network):
@@ -143,7 +156,7 @@ def network_statuses(network):
 
 class AssessmentRow(NamedTuple):
     network: str
-    url: str
+    slug: str  # the kept fragment links it, drawn once
     lang: str
     badge: str  # safe HTML
     note: str
@@ -151,23 +164,28 @@ class AssessmentRow(NamedTuple):
 
 
 def measure_assessments(statuses):
-    """A measure page's table of one year's network assessments (`statuses` with network and
-    level), drawn from plain rows once per distinct content."""
+    """A measure page's table of one year's network assessments (`statuses`, in order), read
+    as values and drawn from plain rows once per distinct content."""
+    name_columns = [f"network__{column}" for column in fragments.translated_columns("name")]
+    label_columns = [f"level__{column}" for column in fragments.translated_columns("label")]
+    count = len(name_columns)
     badges = {}
     rows = []
-    for status in statuses:
-        if status.level_id not in badges:
-            badges[status.level_id] = status_badge_html(status.level)
-        rows.append(
-            AssessmentRow(
-                network=status.network.name,
-                url=status.network.get_absolute_url(),
-                lang=fragments.fallback_lang(status.network, "name"),
-                badge=badges[status.level_id],
-                note=status.note,
-                note_lang=fragments.fallback_lang(status, "note"),
-            )
-        )
+    for slug, note, level_id, rank, colour, *texts in statuses.values_list(
+        "network__slug",
+        "note",
+        "level_id",
+        "level__rank",
+        "level__colour",
+        *name_columns,
+        *label_columns,
+    ):
+        if level_id not in badges:
+            label, _lang = fragments.translated_text(*texts[count:])
+            badges[level_id] = status_badge_html(BadgeLevel(rank, colour, label))
+        name, lang = fragments.translated_text(*texts[:count])
+        note, note_lang = fragments.finnish_only(note)
+        rows.append(AssessmentRow(name, slug, lang, badges[level_id], note, note_lang))
     return fragments.draw("programme/includes/measure_assessments.html", rows=rows)
 
 

@@ -7,14 +7,12 @@ from django.views.generic import DetailView, TemplateView
 
 from csvutil import csv_response
 
-from .badges import status_badge_html
 from .history import history_sentence, history_table, programme_history
 from .models import AssessmentRound, Measure, MeasureStatus, Programme
 from .progress import (
     chart_rows,
     figures_sentence,
     headline_history,
-    measures_with_headline,
 )
 from .selectors import (
     MATRIX_PARAMETERS,
@@ -23,8 +21,6 @@ from .selectors import (
     measure_assessments,
     measure_table,
     round_figures_for,
-    round_headline_ranks,
-    round_measures,
 )
 
 
@@ -62,17 +58,6 @@ class ClosedRoundMixin:
         return super().dispatch(request, *args, **kwargs)
 
 
-def attach_headline_levels(measures, levels):
-    """Each measure's `headline_level` and its badge, the badge made once per level."""
-    by_rank = {level.rank: level for level in levels}
-    badges = {rank: status_badge_html(level) for rank, level in by_rank.items()}
-    not_assessed = status_badge_html(None)
-    for measure in measures:
-        measure.headline_level = by_rank.get(measure.headline_rank)
-        measure.headline_badge = badges.get(measure.headline_rank, not_assessed)
-    return measures
-
-
 class ProgrammeView(ClosedRoundMixin, TemplateView):
     template_name = "programme/programme_overview.html"
     cache_query_parameters = ("vuosi",)  # the page cache keys on these, redirects others
@@ -81,24 +66,10 @@ class ProgrammeView(ClosedRoundMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         figures = round_figures_for(self.round)
         history = programme_history(self.round)
-        stored = round_headline_ranks(self.round)
-        # Stored ranks come with the scope the round closed with; otherwise computed live.
-        measures = (
-            round_measures(self.round) if stored is not None else measures_with_headline(self.round)
-        )
-        measures = list(
-            measures.select_related("priority")
-            .only("programme", "code", "title", "order", "priority__code", "priority__title")
-            .order_by("priority__order", "priority__code", "order", "code")
-        )
-        if stored is not None:
-            for measure in measures:
-                measure.headline_rank = stored.get(measure.pk)
-        measures = attach_headline_levels(measures, [item.level for item in figures.levels])
         context.update(
             figures=figures,
             sentence=figures_sentence(figures),
-            measure_table=measure_table(measures),
+            measure_table=measure_table(self.round, [item.level for item in figures.levels]),
             figures_chart_rows=chart_rows(figures),
             chart_title=_("Toimenpiteet tilan mukaan %(year)s") % {"year": self.round.year},
             history=history,

@@ -206,6 +206,32 @@ def test_finnish_fallbacks_are_marked_lang_fi(client, demo_data):
     assert 'lang="fi"' not in main  # nothing to mark on Finnish pages
 
 
+def test_tables_of_many_rows_mark_finnish_fallbacks_row_by_row(client, demo_data):
+    """The programme page's, a network page's and a measure page's tables are read as plain
+    values, not through modeltranslation's model fields: each row still shows the page's
+    language where there is a text in it and Finnish, marked, where there is not."""
+    translated = Measure.objects.get(code="1", programme__measures__code="14")
+    untranslated = Measure.objects.filter(programme=translated.programme, title_sv="").first()
+    assert untranslated and translated.title_sv
+    programme_page = client.get("/sv/ohjelma/").content.decode()
+    assert f'/sv/ohjelma/toimenpiteet/1/">1. {translated.title_sv}</a>' in programme_page
+    assert (
+        f'/sv/ohjelma/toimenpiteet/{untranslated.code}/" lang="fi">{untranslated.code}. '
+        in programme_page
+    )
+    finnish_programme = client.get("/ohjelma/").content.decode()
+    assert f'/ohjelma/toimenpiteet/1/">1. {translated.title_fi}</a>' in finnish_programme
+    noted = MeasureStatus.objects.public().exclude(note="").select_related("measure", "round")
+    noted = noted.filter(measure__programme=translated.programme).latest("round__year")
+    path = f"/ohjelma/toimenpiteet/{noted.measure.code}/?vuosi={noted.round.year}"
+    table = client.get(f"/en{path}").content.decode().split("<tbody>")[-1]
+    assert f'<td lang="fi">{noted.note}</td>' in table  # contact persons write in Finnish
+    assert f"<td>{noted.note}</td>" in client.get(path).content.decode()
+    measure_page = client.get("/en/ohjelma/toimenpiteet/14/").content.decode()
+    table = measure_page.split("<tbody>")[-1].split("</tbody>")[0]
+    assert '<a href="/en/verkostot/matkailu/">Tourism Forum</a>' in table
+
+
 def test_demo_networks_and_real_measures_have_content_in_three_languages(demo_data):
     for network in Network.objects.all():
         for language in ("fi", "sv", "en"):
