@@ -156,6 +156,23 @@ def network_statuses(network):
     )
 
 
+class NetworkRow(NamedTuple):
+    name: str
+    slug: str  # the kept fragment links it, drawn once
+    lang: str
+
+
+def measure_networks(measure):
+    """A measure page's list of the networks promoting it (1 query), read as values and drawn
+    once per distinct content: a measure may have a hundred networks."""
+    rows = []
+    name_columns = fragments.translated_columns("name")
+    for slug, *names in measure.networks.values_list("slug", *name_columns):
+        name, lang = fragments.translated_text(*names)
+        rows.append(NetworkRow(name, slug, lang))
+    return fragments.draw("programme/includes/measure_networks.html", networks=rows)
+
+
 class AssessmentRow(NamedTuple):
     network: str
     slug: str  # the kept fragment links it, drawn once

@@ -19,6 +19,7 @@ from .selectors import (
     matrix_for_round,
     matrix_table,
     measure_assessments,
+    measure_networks,
     measure_table,
     round_figures_for,
 )
@@ -111,10 +112,8 @@ class MeasureDetailView(DetailView):
         return latest.programme
 
     def get_queryset(self):
-        return (
-            Measure.objects.filter(programme=self.get_programme())
-            .select_related("priority", "programme")
-            .prefetch_related("networks")
+        return Measure.objects.filter(programme=self.get_programme()).select_related(
+            "priority", "programme"
         )
 
     def get_context_data(self, **kwargs):
@@ -128,6 +127,7 @@ class MeasureDetailView(DetailView):
         year = self._year(years)
         context["headline_history"] = [(year, levels.get(rank)) for year, rank in history]
         context["years"], context["year"] = years, year
+        context["network_links"] = measure_networks(measure)
         context["assessments"] = measure_assessments(
             MeasureStatus.objects.public()
             .filter(measure=measure, round__year=year)
