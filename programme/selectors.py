@@ -18,6 +18,7 @@ from django.utils.text import Truncator
 
 import fragments
 from networks.models import Network, networks_of_user
+from reversing import reverse_by
 
 from .badges import status_badge_html
 from .models import AssessmentRound, Measure, MeasureStatus, programme_links
@@ -305,6 +306,29 @@ class MatrixRow(NamedTuple):
     entries_html: str  # <li> per column with a badge, for the narrow screen's list
 
 
+class MatrixNetwork(NamedTuple):
+    pk: int
+    slug: str
+    name: str
+
+
+class MatrixMeasure(NamedTuple):
+    pk: int
+    code: str
+    title: str
+
+
+def _named_rows(row_type, queryset, field):
+    """`queryset`'s rows as `row_type`s, the last of whose fields is the translated `field`:
+    plain values instead of model instances (the matrix lists every network of a round)."""
+    columns = fragments.translated_columns(field)
+    count = len(columns)
+    return [
+        row_type(*row[:-count], fragments.translated_text(*row[-count:])[0])
+        for row in queryset.values_list(*row_type._fields[:-1], *columns)
+    ]
+
+
 def matrix_row(measure, columns, cells):
     """cells: one per column, a badge (safe HTML) or ""."""
     entries = "".join(
@@ -316,7 +340,7 @@ def matrix_row(measure, columns, cells):
         code=measure.code,
         title=measure.title,
         short_title=Truncator(measure.title).words(10, truncate=" …"),  # as truncatewords
-        url=measure.get_absolute_url(),
+        url=reverse_by("programme:measure-detail", code=measure.code),
         cells_html=mark_safe("".join(f"<td>{cell}</td>" for cell in cells)),  # badges: safe
         entries_html=mark_safe(entries),  # links made by format_html, badges safe
     )
@@ -413,10 +437,12 @@ def matrix_for_round(assessment_round, params):
     )
     levels = list(programme.levels.all())
     links = round_links(assessment_round)
-    networks = list(
-        Network.objects.filter(Exists(links.filter(network=OuterRef("pk"))))
-        .only("pk", "slug", "name", "order")
-        .order_by("order", "name")
+    networks = _named_rows(
+        MatrixNetwork,
+        Network.objects.filter(Exists(links.filter(network=OuterRef("pk")))).order_by(
+            "order", "name"
+        ),
+        "name",
     )
     wanted = {name: (params.get(name) or "").strip() for name in ("painopiste", "verkosto", "taso")}
     priority = _find(priorities, wanted["painopiste"], lambda p: p.code)
@@ -431,7 +457,7 @@ def matrix_for_round(assessment_round, params):
         )
     )
 
-    measures = round_measure_rows.only("pk", "programme", "code", "title", "order")
+    measures = round_measure_rows
     if network:
         measures = measures.filter(
             pk__in=Subquery(links.filter(network=network).values("measure_id"))
@@ -451,7 +477,7 @@ def matrix_for_round(assessment_round, params):
         Paginator([network] if network else networks, MATRIX_NETWORKS_PER_PAGE),
         params.get("sarakkeet"),
     )
-    page_measures = list(measure_page.object_list)
+    page_measures = _named_rows(MatrixMeasure, measure_page.object_list, "title")
     page_networks = list(network_page.object_list)
     measure_ids = [m.pk for m in page_measures]
     network_ids = [n.pk for n in page_networks]
@@ -472,7 +498,7 @@ def matrix_for_round(assessment_round, params):
     not_assessed = status_badge_html(None, promoted=True)
     columns = []
     for n in page_networks:
-        url = n.get_absolute_url()
+        url = reverse_by("networks:network-detail", slug=n.slug)
         link = format_html('<a href="{}">{}</a>', url, n.name)
         columns.append(MatrixColumn(n.name, short_label(n.name), url, link))
     rows = []
