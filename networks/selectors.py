@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 import fragments
+from reversing import reverse_by
 
 from .models import Event, Network, Theme
 
@@ -39,26 +40,32 @@ class NetworkGroup(NamedTuple):
 
 def network_groups(with_themes=False):
     """The active networks as plain cards grouped by kind, in listing order (1 query; 2 with
-    their themes). The themes come in one flat query instead of a prefetch: the prefetch's
-    per-network querysets cost more than the page's rendering of them."""
+    their themes), read as values. The themes come in one flat query instead of a prefetch:
+    the prefetch's per-network querysets cost more than the page's rendering of them."""
     themes_of = defaultdict(list)
     if with_themes:
         linked = Theme.objects.filter(networks__active=True).annotate(network_pk=F("networks"))
-        for theme in linked.order_by("name"):
-            themes_of[theme.network_pk].append(
-                ThemeBadge(theme.name, fragments.fallback_lang(theme, "name"))
-            )
+        for network_pk, *names in linked.order_by("name").values_list(
+            "network_pk", *fragments.translated_columns("name")
+        ):
+            themes_of[network_pk].append(ThemeBadge(*fragments.translated_text(*names)))
+    name_columns = fragments.translated_columns("name")
+    count = len(name_columns)
     cards = {}
-    listed = Network.objects.active().only("slug", "name", "kind", "short_description", "order")
-    for network in listed.order_by("kind", "order", "name"):
-        cards.setdefault(network.kind, []).append(
+    listed = Network.objects.active().order_by("kind", "order", "name")
+    for pk, slug, kind, *texts in listed.values_list(
+        "pk", "slug", "kind", *name_columns, *fragments.translated_columns("short_description")
+    ):
+        name, name_lang = fragments.translated_text(*texts[:count])
+        description, description_lang = fragments.translated_text(*texts[count:])
+        cards.setdefault(kind, []).append(
             NetworkCard(
-                name=network.name,
-                name_lang=fragments.fallback_lang(network, "name"),
-                url=network.get_absolute_url(),
-                short_description=network.short_description,
-                description_lang=fragments.fallback_lang(network, "short_description"),
-                themes=tuple(themes_of[network.pk]),
+                name=name,
+                name_lang=name_lang,
+                url=reverse_by("networks:network-detail", slug=slug),
+                short_description=description,
+                description_lang=description_lang,
+                themes=tuple(themes_of[pk]),
             )
         )
     return [
