@@ -135,8 +135,10 @@ def network_choices(selected_slug):
     """(slug, name, selected) of the active networks for a filter's <select> (1 query): plain
     options instead of the form widget's template per option."""
     return [
-        (network.slug, network.name, network.slug == selected_slug)
-        for network in Network.objects.active()
+        (slug, fragments.translated_text(*names)[0], slug == selected_slug)
+        for slug, *names in Network.objects.active().values_list(
+            "slug", *fragments.translated_columns("name")
+        )
     ]
 
 
