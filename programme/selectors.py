@@ -20,7 +20,7 @@ import fragments
 from networks.models import Network, networks_of_user
 from reversing import reverse_by
 
-from .badges import status_badge_html
+from .badges import BadgeLevel, status_badge_html
 from .models import AssessmentRound, Measure, MeasureStatus, programme_links
 from .progress import measures_with_headline, network_completion, previous_round, round_figures
 from .rules import sees_all_networks
@@ -43,12 +43,6 @@ def round_measures(assessment_round):
             Exists(assessment_round.promotions.filter(measure=OuterRef("pk")))
         )
     return Measure.objects.filter(programme_id=assessment_round.programme_id)
-
-
-class BadgeLevel(NamedTuple):
-    rank: int
-    colour: str
-    label: str
 
 
 class MeasureRow(NamedTuple):
@@ -108,6 +102,7 @@ class NetworkStatusRow(NamedTuple):
     lang: str
     badge: str  # safe HTML
     note: str
+    note_lang: str
 
 
 def network_statuses(network):
@@ -127,8 +122,8 @@ def network_statuses(network):
     level_of = {}
     for measure_id, note, level_id, rank, colour, *labels in statuses:
         if level_id not in badges:
-            label, _lang = fragments.translated_text(*labels)
-            badges[level_id] = status_badge_html(BadgeLevel(rank, colour, label))
+            label = fragments.translated_text(*labels)
+            badges[level_id] = status_badge_html(BadgeLevel(rank, colour, *label))
         level_of[measure_id], notes[measure_id] = level_id, note
     measures = (
         Measure.objects.filter(
@@ -140,13 +135,15 @@ def network_statuses(network):
     rows = []
     for pk, code, *titles in measures:
         title, lang = fragments.translated_text(*titles)
+        note, note_lang = fragments.finnish_only(notes.get(pk, ""))
         rows.append(
             NetworkStatusRow(
                 code=code,
                 title=title,
                 lang=lang,
                 badge=badges[level_of.get(pk)],
-                note=notes.get(pk, ""),
+                note=note,
+                note_lang=note_lang,
             )
         )
     return fragments.draw(
@@ -201,8 +198,8 @@ def measure_assessments(statuses):
         *label_columns,
     ):
         if level_id not in badges:
-            label, _lang = fragments.translated_text(*texts[count:])
-            badges[level_id] = status_badge_html(BadgeLevel(rank, colour, label))
+            label = fragments.translated_text(*texts[count:])
+            badges[level_id] = status_badge_html(BadgeLevel(rank, colour, *label))
         name, lang = fragments.translated_text(*texts[:count])
         note, note_lang = fragments.finnish_only(note)
         rows.append(AssessmentRow(name, slug, lang, badges[level_id], note, note_lang))
@@ -285,6 +282,7 @@ class Choice:
     value: str
     label: str
     selected: bool
+    lang: str = ""  # ' lang="fi"' when the label falls back to Finnish
 
 
 class MatrixColumn(NamedTuple):
@@ -292,6 +290,7 @@ class MatrixColumn(NamedTuple):
     short: str
     url: str
     link: str  # <a> to the network's page, safe HTML
+    lang: str
 
 
 class MatrixRow(NamedTuple):
@@ -302,6 +301,7 @@ class MatrixRow(NamedTuple):
     title: str
     short_title: str
     url: str
+    lang: str
     cells_html: str  # one <td> per column, a badge or empty
     entries_html: str  # <li> per column with a badge, for the narrow screen's list
 
@@ -310,22 +310,25 @@ class MatrixNetwork(NamedTuple):
     pk: int
     slug: str
     name: str
+    lang: str
 
 
 class MatrixMeasure(NamedTuple):
     pk: int
     code: str
     title: str
+    lang: str
 
 
 def _named_rows(row_type, queryset, field):
-    """`queryset`'s rows as `row_type`s, the last of whose fields is the translated `field`:
-    plain values instead of model instances (the matrix lists every network of a round)."""
+    """`queryset`'s rows as `row_type`s, whose last two fields are the translated `field` and
+    its lang attribute: plain values instead of model instances (the matrix lists every
+    network of a round)."""
     columns = fragments.translated_columns(field)
     count = len(columns)
     return [
-        row_type(*row[:-count], fragments.translated_text(*row[-count:])[0])
-        for row in queryset.values_list(*row_type._fields[:-1], *columns)
+        row_type(*row[:-count], *fragments.translated_text(*row[-count:]))
+        for row in queryset.values_list(*row_type._fields[:-2], *columns)
     ]
 
 
@@ -341,6 +344,7 @@ def matrix_row(measure, columns, cells):
         title=measure.title,
         short_title=Truncator(measure.title).words(10, truncate=" …"),  # as truncatewords
         url=reverse_by("programme:measure-detail", code=measure.code),
+        lang=measure.lang,
         cells_html=mark_safe("".join(f"<td>{cell}</td>" for cell in cells)),  # badges: safe
         entries_html=mark_safe(entries),  # links made by format_html, badges safe
     )
@@ -499,8 +503,8 @@ def matrix_for_round(assessment_round, params):
     columns = []
     for n in page_networks:
         url = reverse_by("networks:network-detail", slug=n.slug)
-        link = format_html('<a href="{}">{}</a>', url, n.name)
-        columns.append(MatrixColumn(n.name, short_label(n.name), url, link))
+        link = format_html('<a href="{}"{}>{}</a>', url, n.lang, n.name)
+        columns.append(MatrixColumn(n.name, short_label(n.name), url, link, n.lang))
     rows = []
     for measure in page_measures:
         cells = []
@@ -523,9 +527,15 @@ def matrix_for_round(assessment_round, params):
     ]
     return Matrix(
         year=assessment_round.year,
-        priorities=[Choice(p.code, str(p), p == priority) for p in priorities],
-        networks=[Choice(n.slug, n.name, n == network) for n in networks],
-        levels=[Choice(str(lv.rank), lv.label, lv == level) for lv in levels],
+        priorities=[
+            Choice(p.code, str(p), p == priority, fragments.fallback_lang(p, "title"))
+            for p in priorities
+        ],
+        networks=[Choice(n.slug, n.name, n == network, n.lang) for n in networks],
+        levels=[
+            Choice(str(lv.rank), lv.label, lv == level, fragments.fallback_lang(lv, "label"))
+            for lv in levels
+        ],
         columns=columns,
         rows=rows,
         measure_page=measure_page,

@@ -232,6 +232,40 @@ def test_tables_of_many_rows_mark_finnish_fallbacks_row_by_row(client, demo_data
     assert '<a href="/en/verkostot/matkailu/">Tourism Forum</a>' in table
 
 
+def test_matrix_badges_and_notes_mark_finnish_fallbacks(client, demo_data):
+    """Matrix rows and filter options, status labels and contact persons' notes: the Finnish
+    text shown on a Swedish or English page is marked for screen readers (WCAG 3.1.2)."""
+    round_2020 = AssessmentRound.objects.get(year=2020)
+    level = round_2020.programme.levels.get(rank=2)
+    level.__class__.objects.filter(pk=level.pk).update(label_sv="")
+    matrix = client.get("/sv/ohjelma/matriisi/?vuosi=2020").content.decode()
+    untranslated = Measure.objects.filter(programme=round_2020.programme, title_sv="")
+    shown = [m for m in untranslated if f"/sv/ohjelma/toimenpiteet/{m.code}/" in matrix]
+    assert shown
+    for measure in shown:
+        assert f'/sv/ohjelma/toimenpiteet/{measure.code}/" lang="fi">{measure.code}.' in matrix
+    assert '/sv/ohjelma/toimenpiteet/1/">1. ' in matrix  # Swedish title: nothing to mark
+    assert f'<option value="2" lang="fi">{level.label_fi}</option>' in matrix
+    assert 'data-rank="2" lang="fi"><svg' in matrix
+    assert 'data-rank="1"><svg' in matrix  # its Swedish label
+    programme_page = client.get("/sv/ohjelma/?vuosi=2020").content.decode()
+    assert 'data-rank="2" lang="fi"><svg' in programme_page
+    at_level = MeasureStatus.objects.filter(round=round_2020, level=level).select_related(
+        "measure", "network"
+    )[0]
+    for path in (
+        f"/sv/ohjelma/toimenpiteet/{at_level.measure.code}/?vuosi=2020",
+        f"/sv/verkostot/{at_level.network.slug}/",
+    ):
+        assert 'data-rank="2" lang="fi"><svg' in client.get(path).content.decode(), path
+    noted = MeasureStatus.objects.filter(round=round_2020, network__slug="luonnonvarat")
+    note = noted.exclude(note="").first().note
+    network_page = client.get("/en/verkostot/luonnonvarat/").content.decode()
+    assert f'<div class="small mt-1" lang="fi">{note}</div>' in network_page
+    finnish = client.get("/ohjelma/matriisi/?vuosi=2020").content.decode()
+    assert 'lang="fi"' not in finnish.split('id="sisalto"')[1]
+
+
 def test_demo_networks_and_real_measures_have_content_in_three_languages(demo_data):
     for network in Network.objects.all():
         for language in ("fi", "sv", "en"):
