@@ -92,16 +92,25 @@ def fallback_lang(obj, field):
     return format_html(' lang="{}"', default)
 
 
-def translated_columns(field):
-    """A translated field's columns in the page's language and in Finnish (one on a Finnish
-    page), to read with values_list() and pass to `translated_text`: plain rows instead of
-    model instances, for tables of hundreds of rows (modeltranslation's own rewriting of
-    values_list() reorders a row's values when it falls back)."""
-    default = settings.MODELTRANSLATION_DEFAULT_LANGUAGE
-    language = _page_language()
-    if language == default:
-        return (f"{field}_{default}",)  # values_list() would read a column named twice once
-    return f"{field}_{language}", f"{field}_{default}"
+class TranslatedFields:
+    """Translated fields read as plain values instead of model instances, for tables of
+    hundreds of rows: `columns` (each field's column in the page's language and in Finnish, one
+    on a Finnish page) to add to values_list(), and `texts(values)` turning those values back
+    into (text, lang attribute) per field. Related fields are named as in values_list()
+    ("level__label"). modeltranslation's own rewriting of values_list() is not used: it
+    reorders a row's values when it falls back."""
+
+    def __init__(self, *fields):
+        default = settings.MODELTRANSLATION_DEFAULT_LANGUAGE
+        languages = dict.fromkeys([_page_language(), default])  # one on a Finnish page
+        self.columns = [f"{field}_{language}" for field in fields for language in languages]
+        self.width = len(languages)
+
+    def texts(self, values):
+        return [
+            translated_text(*values[start : start + self.width])
+            for start in range(0, len(values), self.width)
+        ]
 
 
 def translated_text(own, finnish=""):

@@ -45,19 +45,16 @@ def network_groups(with_themes=False):
     themes_of = defaultdict(list)
     if with_themes:
         linked = Theme.objects.filter(networks__active=True).annotate(network_pk=F("networks"))
-        for network_pk, *names in linked.order_by("name").values_list(
-            "network_pk", *fragments.translated_columns("name")
+        names = fragments.TranslatedFields("name")
+        for network_pk, *values in linked.order_by("name").values_list(
+            "network_pk", *names.columns
         ):
-            themes_of[network_pk].append(ThemeBadge(*fragments.translated_text(*names)))
-    name_columns = fragments.translated_columns("name")
-    count = len(name_columns)
+            themes_of[network_pk].append(ThemeBadge(*names.texts(values)[0]))
+    texts = fragments.TranslatedFields("name", "short_description")
     cards = {}
     listed = Network.objects.active().order_by("kind", "order", "name")
-    for pk, slug, kind, *texts in listed.values_list(
-        "pk", "slug", "kind", *name_columns, *fragments.translated_columns("short_description")
-    ):
-        name, name_lang = fragments.translated_text(*texts[:count])
-        description, description_lang = fragments.translated_text(*texts[count:])
+    for pk, slug, kind, *values in listed.values_list("pk", "slug", "kind", *texts.columns):
+        (name, name_lang), (description, description_lang) = texts.texts(values)
         cards.setdefault(kind, []).append(
             NetworkCard(
                 name=name,
@@ -134,11 +131,10 @@ def _url(obj):
 def network_choices(selected_slug):
     """(slug, name, selected) of the active networks for a filter's <select> (1 query): plain
     options instead of the form widget's template per option."""
+    names = fragments.TranslatedFields("name")
     return [
-        (slug, fragments.translated_text(*names)[0], slug == selected_slug)
-        for slug, *names in Network.objects.active().values_list(
-            "slug", *fragments.translated_columns("name")
-        )
+        (slug, names.texts(values)[0][0], slug == selected_slug)
+        for slug, *values in Network.objects.active().values_list("slug", *names.columns)
     ]
 
 

@@ -70,27 +70,19 @@ def measure_table(assessment_round, levels):
         measures = round_measures(assessment_round).annotate(
             headline_rank=Value(None, IntegerField())
         )
-    title_columns = fragments.translated_columns("title")
+    titles = fragments.TranslatedFields("title", "priority__title")
     rows = measures.order_by("priority__order", "priority__code", "order", "code").values_list(
-        "pk",
-        "code",
-        "headline_rank",
-        "priority_id",
-        "priority__code",
-        *title_columns,
-        *[f"priority__{column}" for column in title_columns],
+        "pk", "code", "headline_rank", "priority_id", "priority__code", *titles.columns
     )
     badges = {level.rank: status_badge_html(level) for level in levels}
     not_assessed = status_badge_html(None)
-    title_count = len(title_columns)
     groups = {}
-    for pk, code, rank, priority_pk, priority_code, *titles in rows:
+    for pk, code, rank, priority_pk, priority_code, *values in rows:
         if stored is not None:
             rank = stored.get(pk)
+        (title, lang), (priority_title, priority_lang) = titles.texts(values)
         if priority_pk not in groups:
-            priority_title, priority_lang = fragments.translated_text(*titles[title_count:])
             groups[priority_pk] = (f"{priority_code}. {priority_title}", priority_lang, [])
-        title, lang = fragments.translated_text(*titles[:title_count])
         groups[priority_pk][2].append(MeasureRow(code, title, lang, badges.get(rank, not_assessed)))
     priorities = [PriorityRows(title, lang, tuple(rows)) for title, lang, rows in groups.values()]
     return fragments.draw("programme/includes/measure_table.html", priorities=priorities)
@@ -113,28 +105,29 @@ def network_statuses(network):
     latest = AssessmentRound.objects.latest_closed()
     if latest is None:
         return ""
-    label_columns = [f"level__{column}" for column in fragments.translated_columns("label")]
+    labels = fragments.TranslatedFields("level__label")
     statuses = latest.statuses.filter(network=network).values_list(
-        "measure_id", "note", "level_id", "level__rank", "level__colour", *label_columns
+        "measure_id", "note", "level_id", "level__rank", "level__colour", *labels.columns
     )
     badges = {None: status_badge_html(None)}
     notes = {}
     level_of = {}
-    for measure_id, note, level_id, rank, colour, *labels in statuses:
+    for measure_id, note, level_id, rank, colour, *values in statuses:
         if level_id not in badges:
-            label = fragments.translated_text(*labels)
+            (label,) = labels.texts(values)
             badges[level_id] = status_badge_html(BadgeLevel(rank, colour, *label))
         level_of[measure_id], notes[measure_id] = level_id, note
+    titles = fragments.TranslatedFields("title")
     measures = (
         Measure.objects.filter(
             pk__in=Subquery(round_links(latest).filter(network=network).values("measure_id"))
         )
         .order_by("order", "code")
-        .values_list("pk", "code", *fragments.translated_columns("title"))
+        .values_list("pk", "code", *titles.columns)
     )
     rows = []
-    for pk, code, *titles in measures:
-        title, lang = fragments.translated_text(*titles)
+    for pk, code, *values in measures:
+        ((title, lang),) = titles.texts(values)
         note, note_lang = fragments.finnish_only(notes.get(pk, ""))
         rows.append(
             NetworkStatusRow(
@@ -163,10 +156,10 @@ class NetworkRow(NamedTuple):
 def measure_networks(measure):
     """A measure page's list of the networks promoting it (1 query), read as values and drawn
     once per distinct content: a measure may have a hundred networks."""
+    names = fragments.TranslatedFields("name")
     rows = []
-    name_columns = fragments.translated_columns("name")
-    for slug, *names in measure.networks.values_list("slug", *name_columns):
-        name, lang = fragments.translated_text(*names)
+    for slug, *values in measure.networks.values_list("slug", *names.columns):
+        ((name, lang),) = names.texts(values)
         rows.append(NetworkRow(name, slug, lang))
     return fragments.draw("programme/includes/measure_networks.html", networks=rows)
 
@@ -183,24 +176,15 @@ class AssessmentRow(NamedTuple):
 def measure_assessments(statuses):
     """A measure page's table of one year's network assessments (`statuses`, in order), read
     as values and drawn from plain rows once per distinct content."""
-    name_columns = [f"network__{column}" for column in fragments.translated_columns("name")]
-    label_columns = [f"level__{column}" for column in fragments.translated_columns("label")]
-    count = len(name_columns)
+    texts = fragments.TranslatedFields("network__name", "level__label")
     badges = {}
     rows = []
-    for slug, note, level_id, rank, colour, *texts in statuses.values_list(
-        "network__slug",
-        "note",
-        "level_id",
-        "level__rank",
-        "level__colour",
-        *name_columns,
-        *label_columns,
+    for slug, note, level_id, rank, colour, *values in statuses.values_list(
+        "network__slug", "note", "level_id", "level__rank", "level__colour", *texts.columns
     ):
+        (name, lang), label = texts.texts(values)
         if level_id not in badges:
-            label = fragments.translated_text(*texts[count:])
             badges[level_id] = status_badge_html(BadgeLevel(rank, colour, *label))
-        name, lang = fragments.translated_text(*texts[:count])
         note, note_lang = fragments.finnish_only(note)
         rows.append(AssessmentRow(name, slug, lang, badges[level_id], note, note_lang))
     return fragments.draw("programme/includes/measure_assessments.html", rows=rows)
@@ -324,11 +308,11 @@ def _named_rows(row_type, queryset, field):
     """`queryset`'s rows as `row_type`s, whose last two fields are the translated `field` and
     its lang attribute: plain values instead of model instances (the matrix lists every
     network of a round)."""
-    columns = fragments.translated_columns(field)
-    count = len(columns)
+    texts = fragments.TranslatedFields(field)
+    plain = len(row_type._fields) - 2
     return [
-        row_type(*row[:-count], *fragments.translated_text(*row[-count:]))
-        for row in queryset.values_list(*row_type._fields[:-2], *columns)
+        row_type(*row[:plain], *texts.texts(row[plain:])[0])
+        for row in queryset.values_list(*row_type._fields[:plain], *texts.columns)
     ]
 
 
