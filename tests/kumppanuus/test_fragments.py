@@ -88,3 +88,29 @@ def test_the_memo_keeps_at_most_its_size_and_zero_turns_it_off(settings):
     fragments.forget_all()
     badge_list([("rivi", "#000000")])
     assert len(fragments._kept) == 0
+
+
+@pytest.mark.django_db
+def test_translated_fields_read_as_values_fall_back_as_the_models_do():
+    """Each row gives the page language's text or, marked, the Finnish one: the same as the
+    model's own field and fallback_lang, also for a related field."""
+    Network.objects.create(slug="a", name_fi="Verkko", name_sv="Nätet", name_en="")
+    Network.objects.create(slug="b", name_fi="Toinen", name_sv="", name_en=None)
+    for language in ("fi", "sv", "en"):
+        with translation.override(language):
+            names = fragments.TranslatedFields("name")
+            rows = Network.objects.order_by("slug").values_list("slug", *names.columns)
+            read = {slug: names.texts(values)[0] for slug, *values in rows}
+            for network in Network.objects.all():
+                expected = (network.name, fragments.fallback_lang(network, "name"))
+                assert read[network.slug] == expected, (language, network.slug)
+    with translation.override("en"):
+        assert read == {"a": ("Verkko", ' lang="fi"'), "b": ("Toinen", ' lang="fi"')}
+        assert fragments.TranslatedFields("network__name", "label").columns == [
+            "network__name_en",
+            "network__name_fi",
+            "label_en",
+            "label_fi",
+        ]
+    with translation.override("fi"):
+        assert fragments.TranslatedFields("name").columns == ["name_fi"]
