@@ -149,7 +149,7 @@ def network_statuses(network):
 
 class NetworkRow(NamedTuple):
     name: str
-    slug: str  # the kept fragment links it, drawn once
+    slug: str  # the kept fragment links it, drawn once; "" for a closed network (no page)
     lang: str
 
 
@@ -158,15 +158,15 @@ def measure_networks(measure):
     once per distinct content: a measure may have a hundred networks."""
     names = fragments.TranslatedFields("name")
     rows = []
-    for slug, *values in measure.networks.values_list("slug", *names.columns):
+    for slug, active, *values in measure.networks.values_list("slug", "active", *names.columns):
         ((name, lang),) = names.texts(values)
-        rows.append(NetworkRow(name, slug, lang))
+        rows.append(NetworkRow(name, slug if active else "", lang))
     return fragments.draw("programme/includes/measure_networks.html", networks=rows)
 
 
 class AssessmentRow(NamedTuple):
     network: str
-    slug: str  # the kept fragment links it, drawn once
+    slug: str  # the kept fragment links it, drawn once; "" for a closed network (no page)
     lang: str
     badge: str  # safe HTML
     note: str
@@ -179,13 +179,20 @@ def measure_assessments(statuses):
     texts = fragments.TranslatedFields("network__name", "level__label")
     badges = {}
     rows = []
-    for slug, note, level_id, rank, colour, *values in statuses.values_list(
-        "network__slug", "note", "level_id", "level__rank", "level__colour", *texts.columns
+    for slug, active, note, level_id, rank, colour, *values in statuses.values_list(
+        "network__slug",
+        "network__active",
+        "note",
+        "level_id",
+        "level__rank",
+        "level__colour",
+        *texts.columns,
     ):
         (name, lang), label = texts.texts(values)
         if level_id not in badges:
             badges[level_id] = status_badge_html(BadgeLevel(rank, colour, *label))
         note, note_lang = fragments.finnish_only(note)
+        slug = slug if active else ""
         rows.append(AssessmentRow(name, slug, lang, badges[level_id], note, note_lang))
     return fragments.draw("programme/includes/measure_assessments.html", rows=rows)
 
@@ -293,6 +300,7 @@ class MatrixRow(NamedTuple):
 class MatrixNetwork(NamedTuple):
     pk: int
     slug: str
+    active: bool  # a closed network keeps its column in the rounds it was in, without a link
     name: str
     lang: str
 
@@ -486,8 +494,11 @@ def matrix_for_round(assessment_round, params):
     not_assessed = status_badge_html(None, promoted=True)
     columns = []
     for n in page_networks:
-        url = reverse_by("networks:network-detail", slug=n.slug)
-        link = format_html('<a href="{}"{}>{}</a>', url, n.lang, n.name)
+        if n.active:
+            url = reverse_by("networks:network-detail", slug=n.slug)
+            link = format_html('<a href="{}"{}>{}</a>', url, n.lang, n.name)
+        else:
+            url, link = "", format_html("<span{}>{}</span>", n.lang, n.name)
         columns.append(MatrixColumn(n.name, short_label(n.name), url, link, n.lang))
     rows = []
     for measure in page_measures:

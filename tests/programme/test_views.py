@@ -4,7 +4,9 @@ import json
 import re
 
 import pytest
+from django.db.models import F
 
+from networks.models import Network
 from programme.models import AssessmentRound, MeasureStatus
 
 pytestmark = pytest.mark.django_db
@@ -110,6 +112,30 @@ def test_large_matrix_pages_its_network_columns(client, demo_data):
     assert len(column_heads(last)) == 10 and "Verkostot 31–40 / 40." in last
     assert client.get("/ohjelma/matriisi/?sarakkeet=4").status_code == 404
     assert client.get("/ohjelma/matriisi/?sarakkeet=x").status_code == 404
+
+
+def test_a_closed_network_keeps_its_place_in_past_years_but_links_nowhere(client, demo_data):
+    """Its page answers 404 once it is closed: the matrix, the measure's assessments and its
+    promoters show its name as text, and every other network is still linked."""
+    status = MeasureStatus.objects.filter(round__year=2020).select_related("network", "measure")
+    status = status.filter(measure__networks=F("network"))[0]
+    closed, measure = status.network, status.measure
+    assert client.get(f"/verkostot/{closed.slug}/").status_code == 200
+    Network.objects.filter(pk=closed.pk).update(active=False)
+    assert client.get(f"/verkostot/{closed.slug}/").status_code == 404
+    pages = [
+        "/ohjelma/matriisi/?vuosi=2020&verkosto=" + closed.slug,
+        f"/ohjelma/toimenpiteet/{measure.code}/?vuosi=2020",
+    ]
+    for path in pages:
+        page = client.get(path).content.decode()
+        assert f"/verkostot/{closed.slug}/" not in page, path
+        assert closed.name in page, path
+    matrix = client.get(pages[0]).content.decode()
+    assert f'<span title="{closed.name}">' in matrix  # its column head, without a link
+    measure_page = client.get(pages[1]).content.decode()
+    others = set(re.findall(r'href="/verkostot/([a-z0-9-]+)/"', measure_page))
+    assert others and closed.slug not in others  # the networks still open are linked
 
 
 def test_matrix_ignores_bad_filters(client, demo_data):
