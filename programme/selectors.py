@@ -147,6 +147,12 @@ def network_statuses(network):
     )
 
 
+def linked_slug(slug, active):
+    """The slug to link a network by, or "" for a closed one: its page answers 404, but past
+    years' tables still name it."""
+    return slug if active else ""
+
+
 class NetworkRow(NamedTuple):
     name: str
     slug: str  # the kept fragment links it, drawn once; "" for a closed network (no page)
@@ -160,7 +166,7 @@ def measure_networks(measure):
     rows = []
     for slug, active, *values in measure.networks.values_list("slug", "active", *names.columns):
         ((name, lang),) = names.texts(values)
-        rows.append(NetworkRow(name, slug if active else "", lang))
+        rows.append(NetworkRow(name, linked_slug(slug, active), lang))
     return fragments.draw("programme/includes/measure_networks.html", networks=rows)
 
 
@@ -192,7 +198,7 @@ def measure_assessments(statuses):
         if level_id not in badges:
             badges[level_id] = status_badge_html(BadgeLevel(rank, colour, *label))
         note, note_lang = fragments.finnish_only(note)
-        slug = slug if active else ""
+        slug = linked_slug(slug, active)
         rows.append(AssessmentRow(name, slug, lang, badges[level_id], note, note_lang))
     return fragments.draw("programme/includes/measure_assessments.html", rows=rows)
 
@@ -494,7 +500,7 @@ def matrix_for_round(assessment_round, params):
     not_assessed = status_badge_html(None, promoted=True)
     columns = []
     for n in page_networks:
-        if n.active:
+        if linked_slug(n.slug, n.active):
             url = reverse_by("networks:network-detail", slug=n.slug)
             link = format_html('<a href="{}"{}>{}</a>', url, n.lang, n.name)
         else:
