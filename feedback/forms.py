@@ -3,13 +3,17 @@ import uuid
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout, Submit
 from django import forms
+from django.template.loader import render_to_string
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+import fragments
+
 from .models import MESSAGE_MAX_LENGTH, MESSAGE_MIN_LENGTH, Idea
 
 HONEYPOT_FIELD = "kotisivu"
+FIELDS_TEMPLATE = "feedback/includes/idea_fields.html"
 
 
 class IdeaForm(forms.ModelForm):
@@ -67,8 +71,7 @@ class IdeaForm(forms.ModelForm):
         # static/js/site.js shows a live character count from this template (no JS: no count).
         self.fields["message"].widget.attrs["data-counter"] = gettext("{count} / {max} merkkiä")
         self.helper = FormHelper()
-        self.helper.form_tag = True
-        self.helper.attrs = {"novalidate": ""}
+        self.helper.form_tag = False  # the page draws the form tag and its per-visitor tokens
         self.helper.layout = Layout(
             "topic",
             "message",
@@ -76,7 +79,6 @@ class IdeaForm(forms.ModelForm):
             "email",
             "organisation",
             "consent_to_contact",
-            "submission_token",
             Field(HONEYPOT_FIELD, wrapper_class="honeypot", aria_hidden="true"),
             Submit("laheta", _("Lähetä idea")),
         )
@@ -92,3 +94,17 @@ class IdeaForm(forms.ModelForm):
     @property
     def is_spam(self):
         return bool(self.cleaned_data.get(HONEYPOT_FIELD))
+
+
+def idea_fields_html(form):
+    """The idea form's fields as HTML, without the form tag and the per-visitor tokens (the
+    page draws those). A blank form is then the same for every visitor: it is drawn once per
+    language (fragments.py), as crispy-forms' field templates are most of the page's time. A
+    refilled or invalid form is drawn with its own data and errors."""
+    if form.is_bound or form.initial:
+        return render_to_string(FIELDS_TEMPLATE, {"form": form})
+    return fragments.draw_with(FIELDS_TEMPLATE, _blank_form_context)
+
+
+def _blank_form_context():
+    return {"form": IdeaForm()}

@@ -8,7 +8,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView, TemplateView
 from django_ratelimit.decorators import ratelimit
 
-from .forms import IdeaForm
+from .forms import IdeaForm, idea_fields_html
 from .models import Idea
 from .services import idea_submit
 
@@ -28,9 +28,8 @@ class IdeaFormView(FormView):
     form_class = IdeaForm
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            retention_months=settings.FEEDBACK_RETENTION_MONTHS, **kwargs
-        )
+        context = super().get_context_data(**kwargs)
+        return idea_form_context(context.pop("form"), **context)
 
     def post(self, request, *args, **kwargs):
         if getattr(request, "limited", False):
@@ -53,12 +52,17 @@ class IdeaFormView(FormView):
 def idea_form_again(request, *, status, **flags):
     """The idea form filled with what was sent, with a notice (`flags`) on why it was not
     stored: the rate limit (429) and a missing or expired CSRF cookie (403) keep the text."""
-    context = {
-        "form": IdeaForm.refilled(request.POST),
-        "retention_months": settings.FEEDBACK_RETENTION_MONTHS,
-        **flags,
-    }
+    context = idea_form_context(IdeaForm.refilled(request.POST), **flags)
     return TemplateResponse(request, IdeaFormView.template_name, context, status=status)
+
+
+def idea_form_context(form, **extra):
+    return {
+        **extra,
+        "form": form,
+        "idea_fields": idea_fields_html(form),
+        "retention_months": settings.FEEDBACK_RETENTION_MONTHS,
+    }
 
 
 class IdeaThanksView(TemplateView):

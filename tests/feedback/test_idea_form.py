@@ -81,3 +81,38 @@ def test_csrf_failure_elsewhere_is_a_styled_finnish_page():
     page = response.content.decode()
     assert "Lomakkeen istunto oli vanhentunut" in page and 'lang="fi"' in page
     assert "CSRF verification failed" not in page
+
+
+def hidden_value(page, name):
+    return re.search(rf'name="{name}" value="([^"]*)"', page).group(1)
+
+
+def test_the_blank_form_kept_between_visitors_carries_each_visitors_own_tokens(settings):
+    """Without the page cache, the blank form's fields are drawn once per language and kept
+    (fragments.py): each visitor still gets tokens of their own inside the form, in their
+    own language, and sends the idea with them."""
+    settings.PAGE_CACHE_SECONDS = 0
+    visitors = [Client(enforce_csrf_checks=True) for _ in range(2)]
+    pages = [visitor.get(FORM).content.decode() for visitor in visitors for _ in range(2)]
+    for name in ("submission_token", "csrfmiddlewaretoken"):
+        assert len({hidden_value(page, name) for page in pages}) == len(pages), name
+    form = re.search(r'<form novalidate method="post">.*?</form>', pages[0], re.S).group(0)
+    assert form.count('name="submission_token"') == 1 and 'name="message"' in form
+    swedish = Client().get("/sv" + FORM).content.decode()
+    assert "Mitä ideasi koskee?" in pages[0] and "Mitä ideasi koskee?" not in swedish
+    visitor, page = visitors[1], pages[3]
+    sent = data(submission_token=hidden_value(page, "submission_token"))
+    sent["csrfmiddlewaretoken"] = hidden_value(page, "csrfmiddlewaretoken")
+    assert visitor.post(FORM, sent).status_code == 302
+    assert Idea.objects.get().message == TEXT
+
+
+def test_an_invalid_form_comes_back_with_its_own_text_and_errors(settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    Client().get(FORM)  # the blank form is kept first
+    response = Client().post(FORM, data(message="Lyhyt"))
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Kerro ideasi vähintään 10 merkillä." in page and ">\nLyhyt</textarea>" in page
+    assert 'value="verkkosivut"  id="id_topic_0" required checked' in page
+    assert Idea.objects.count() == 0
