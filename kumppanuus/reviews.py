@@ -15,10 +15,12 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.db.models import Count
+from django.urls import reverse
 from django.utils import translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+import fragments
 from barometer.results import trends
 from barometer.selectors import survey_results_for
 from networks.models import Event, Network
@@ -26,6 +28,8 @@ from programme.progress import chart_rows, figures_sentence
 from programme.selectors import round_figures_for
 
 from .models import Highlight
+
+BODY_TEMPLATE = "kumppanuus/includes/review_body.html"
 
 
 @dataclass
@@ -58,23 +62,38 @@ class ReviewFigures:
         return [(year, agree) for year, agree, _answers in self.barometer_trend]
 
 
-def review_figures(review):
-    """The review's figures: stored when it is published, live for a draft (preview)."""
-    if review.is_published and review.figures:
-        stored = review.figures.get(translation.get_language()) or review.figures.get(
-            settings.LANGUAGE_CODE
-        )
-        figures = ReviewFigures(**stored)
-        figures.barometer_trend = [tuple(point) for point in figures.barometer_trend]
+def review_body(review):
+    """The review's body as HTML (figures, sections, highlights, events, contacts), drawn once
+    per distinct content (fragments.py) from plain data: a published review's stored figures,
+    a draft's live ones exactly as publishing would store them (1 query, or the draft's
+    own), and its sections (1 query)."""
+    stored = review.is_published and review.figures
+    if stored:
+        figures = stored.get(translation.get_language()) or stored.get(settings.LANGUAGE_CODE)
     else:
-        figures = live_review_figures(review)
+        figures = json.loads(json.dumps(asdict(live_review_figures(review))))
+    sections = [(section.heading, section.body) for section in review.sections.all()]
+    return fragments.draw_with(BODY_TEMPLATE, _body_context, figures, sections, review.year)
+
+
+def _body_context(stored, sections, year):
+    figures = ReviewFigures(**stored)
+    figures.barometer_trend = [tuple(point) for point in figures.barometer_trend]
     figures.events = [thaw(event) for event in figures.events]
     figures.highlight_groups = [
         (label, [thaw(highlight) for highlight in highlights])
         for label, highlights in figures.highlight_groups
     ]
     figures.contacts = [thaw(contact) for contact in figures.contacts]
-    return figures
+    return {
+        "figures": figures,
+        "sections": sections,
+        "year": year,
+        "programme_url": reverse("programme:overview") + f"?vuosi={figures.programme_year}",
+        "network_count_text": network_count_text(figures.network_counts),
+        "programme_chart_title": _("Toimenpiteet tilan mukaan %(year)s") % {"year": year},
+        "trend_title": _("Samaa mieltä olleiden osuus vuosittain"),
+    }
 
 
 def live_review_figures(review):

@@ -21,7 +21,7 @@ from networks.selectors import network_cards
 from . import middleware, search, selectors
 from .cache_backends import CACHE_ERRORS
 from .models import AnnualReview
-from .reviews import network_count_text, review_figures
+from .reviews import network_count_text, review_body
 from .twofactor import signed_in_fully
 
 logger = logging.getLogger(__name__)
@@ -130,18 +130,7 @@ class ReviewDetailView(DetailView):
         return get_object_or_404(reviews, year=self.kwargs["year"])
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        review = self.object
-        figures = review_figures(review)
-        context.update(
-            figures=figures,
-            programme_url=reverse("programme:overview") + f"?vuosi={figures.programme_year}",
-            network_count_text=network_count_text(figures.network_counts),
-            sections=review.sections.all(),
-            programme_chart_title=_("Toimenpiteet tilan mukaan %(year)s") % {"year": review.year},
-            trend_title=_("Samaa mieltä olleiden osuus vuosittain"),
-        )
-        return context
+        return super().get_context_data(review_body=review_body(self.object), **kwargs)
 
 
 FAVICON = settings.BASE_DIR / "static" / "img" / "favicon.ico"

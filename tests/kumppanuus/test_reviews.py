@@ -26,15 +26,20 @@ def test_2020_review_shows_computed_figures_next_to_staff_text(client, demo_data
 
 
 def test_draft_figures_follow_the_data(client, demo_data):
-    """A draft's figures are computed, not typed: changing a status changes the preview."""
+    """A draft's figures are computed, not typed: changing a status or a section changes the
+    preview, though the body drawn before is kept (fragments.py) in the same process."""
     from programme.models import MeasureStatus
 
     round_2021 = AssessmentRound.objects.get(year=2021)
     top = round_2021.programme.levels.get(rank=4)
-    MeasureStatus.objects.filter(round=round_2021).update(level=top)
     client.login(username="toimittaja", password="kumppanuus-demo-2026")
+    before = client.get("/vuosikatsaus/2021/").content.decode()
+    assert "29 (100\u00a0%) valmis" not in before
+    MeasureStatus.objects.filter(round=round_2021).update(level=top)
+    draft = AnnualReview.objects.get(year=2021)
+    ReviewSection.objects.create(review=draft, heading="Luku", body="Uusi luku R14.", order=9)
     page = client.get("/vuosikatsaus/2021/").content.decode()
-    assert "29 (100\u00a0%) valmis" in page
+    assert "29 (100\u00a0%) valmis" in page and "Uusi luku R14." in page
 
 
 def test_archive_lists_published_reviews_newest_first(client, demo_data):
