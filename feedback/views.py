@@ -9,7 +9,7 @@ from django.views.generic import FormView, TemplateView
 from django_ratelimit.decorators import ratelimit
 
 from .forms import IdeaForm, idea_fields_html
-from .models import Idea
+from .selectors import idea_summary
 from .services import idea_submit
 
 # The one client-address function (CLIENT_IP_CALLABLE) is used by the rate limit and by
@@ -73,12 +73,6 @@ class IdeaSummaryView(TemplateView):
     """How many ideas came in and what was done with them, without personal data."""
 
     template_name = "feedback/idea_summary.html"
-    responses_shown = 30
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["years"] = Idea.objects.summary_by_year()
-        context["responses"] = Idea.objects.with_public_response().only(
-            "topic", "created", "state", "summary", "public_response"
-        )[: self.responses_shown]
-        return context
+        return super().get_context_data(summary_body=idea_summary(), **kwargs)

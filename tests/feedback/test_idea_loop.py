@@ -90,7 +90,10 @@ def test_forwarding_says_consent_was_given_but_not_the_contact_details(demo_data
 
 
 def test_public_summary_shows_the_editors_summary_not_the_senders_text(client, demo_data):
+    """The summary follows an editor's change even when the page drawn before it is kept."""
+    first = client.get("/kehittamisideat/koonti/").content.decode()
     idea = Idea.objects.exclude(public_response="").first()
+    assert "Toive: enemmän tapaamisia saaristossa." not in first
     idea.message = "Lähettäjän oma pitkä teksti, jota ei julkaista."
     idea.summary = "Toive: enemmän tapaamisia saaristossa."
     idea.save()
