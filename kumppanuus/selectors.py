@@ -1,7 +1,9 @@
 """Reads that build the site app's pages. Each makes a fixed number of queries."""
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
+import fragments
 from barometer.models import Survey
 from barometer.results import trends
 from barometer.selectors import survey_results_for
@@ -53,3 +55,24 @@ def home_page(events=3):
     # The teaser shows the title and lead; the stored figures are the review page's.
     page.latest_review = AnnualReview.objects.published().defer("figures").order_by("-year").first()
     return page
+
+
+class ReviewItem(NamedTuple):
+    year: int  # the kept fragment links it, drawn once
+    title: str
+    title_lang: str
+    lead: str  # whole: the kept fragment shortens it
+    lead_lang: str
+
+
+def review_list():
+    """The published reviews, newest first (1 query), read as values without their stored
+    figures and drawn once per distinct content."""
+    texts = fragments.TranslatedFields("title", "lead")
+    rows = AnnualReview.objects.published().order_by("-year").values_list("year", *texts.columns)
+    reviews = [
+        ReviewItem(year, *title, *lead)
+        for year, *values in rows
+        for title, lead in [texts.texts(values)]
+    ]
+    return fragments.draw("kumppanuus/includes/review_list_items.html", reviews=reviews)

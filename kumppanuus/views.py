@@ -13,7 +13,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
-from django.views.generic import DetailView, ListView, TemplateView
+from django.views.generic import DetailView, TemplateView
 
 from feedback.views import idea_form_again
 from networks.selectors import network_cards
@@ -108,12 +108,11 @@ def bad_request(request, exception=None):
     return middleware.bad_request(request)
 
 
-class ReviewListView(ListView):
+class ReviewListView(TemplateView):
     template_name = "kumppanuus/review_list.html"
-    context_object_name = "reviews"
 
-    def get_queryset(self):
-        return AnnualReview.objects.published().order_by("-year")
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(review_items=selectors.review_list(), **kwargs)
 
 
 class ReviewDetailView(DetailView):

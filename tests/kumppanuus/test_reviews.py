@@ -83,6 +83,8 @@ def test_publish_refused_while_survey_results_unpublished(demo_data):
 
 
 def test_publish_and_unpublish_through_admin_actions(client, demo_data):
+    archive = "/vuosikatsaus/"
+    assert 'href="/vuosikatsaus/2021/"' not in client.get(archive).content.decode()
     AssessmentRound.objects.filter(year=2021).update(state="closed")
     review = AnnualReview.objects.get(year=2021)
     client.login(username="toimittaja", password="kumppanuus-demo-2026")
@@ -103,12 +105,14 @@ def test_publish_and_unpublish_through_admin_actions(client, demo_data):
     assert AssessmentRound.objects.get(year=2021).frozen_by_review
     client.logout()
     assert client.get("/vuosikatsaus/2021/").status_code == 200
+    assert 'href="/vuosikatsaus/2021/"' in client.get(archive).content.decode()
     client.login(username="toimittaja", password="kumppanuus-demo-2026")
     client.post(
         "/admin/kumppanuus/annualreview/", {"action": "unpublish", "_selected_action": [review.pk]}
     )
     client.logout()
     assert client.get("/vuosikatsaus/2021/").status_code == 404
+    assert 'href="/vuosikatsaus/2021/"' not in client.get(archive).content.decode()
 
 
 def test_markdown_script_and_javascript_links_render_harmless(client, demo_data):
