@@ -4,7 +4,7 @@ from typing import NamedTuple
 
 import fragments
 
-from .models import Statement
+from .models import Statement, Survey
 from .results import published_points, statement_as_asked, survey_results, trends
 
 
@@ -41,6 +41,50 @@ def barometer_trends():
         for statement in Statement.objects.filter(key__in=words)
     ]
     return trends(points), statements
+
+
+class LatestResult(NamedTuple):
+    text: str
+    lang: str  # ' lang="fi"' when the statement's words fall back to Finnish
+    year: int
+    agree: float
+
+
+class SurveyLink(NamedTuple):
+    year: int  # the kept fragment links it, drawn once
+    title: str
+    lang: str
+
+
+def barometer_index():
+    """The barometer front page's body: the headline statement's trend, every statement's
+    latest result, the published years and the open survey (4 queries), drawn from plain rows
+    once per distinct content."""
+    series, statements = barometer_trends()
+    headline = next((s for s in statements if s.is_headline), None)
+    headline_trend = tuple(series.get(headline.key, [])) if headline else ()
+    latest = tuple(
+        LatestResult(s.text, fragments.fallback_lang(s, "text"), *series[s.key][-1][:2])
+        for s in statements
+    )
+    published = tuple(
+        SurveyLink(year, *fragments.finnish_only(title))  # titles are kept in Finnish alone
+        for year, title in Survey.objects.published().order_by("-year").values_list("year", "title")
+    )
+    open_survey = (
+        Survey.objects.filter(state=Survey.State.OPEN)
+        .order_by("-year")
+        .values_list("year", "title")
+    ).first()
+    return fragments.draw(
+        "barometer/includes/index_body.html",
+        open_survey=open_survey,
+        headline_text=headline.text if headline else None,
+        headline_trend=headline_trend,
+        trend_points=tuple((year, agree) for year, agree, _answers in headline_trend),
+        latest=latest,
+        published=published,
+    )
 
 
 def statement_sections(results):

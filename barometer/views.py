@@ -5,7 +5,6 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 from django_ratelimit.decorators import ratelimit
@@ -15,7 +14,7 @@ from csvutil import csv_response
 from .clientnet import client_network, survey_rate
 from .forms import SurveyAnswerForm
 from .models import Survey
-from .selectors import barometer_trends, open_data_rows, statement_sections, survey_results_for
+from .selectors import barometer_index, open_data_rows, statement_sections, survey_results_for
 from .services import response_submit
 
 ANSWERED_COOKIE = "barometri_vastattu"
@@ -26,20 +25,7 @@ class BarometerIndexView(TemplateView):
     template_name = "barometer/index.html"
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        series, statements = barometer_trends()
-        headline = next((s for s in statements if s.is_headline), None)
-        headline_trend = series.get(headline.key, []) if headline else []
-        context.update(
-            headline=headline,
-            headline_trend=headline_trend,
-            trend_points=[(year, agree) for year, agree, _answers in headline_trend],
-            trend_title=_("Samaa mieltä olleiden osuus vuosittain"),
-            latest=[(s, series[s.key][-1]) for s in statements],
-            published=Survey.objects.published().order_by("-year"),
-            open_survey=Survey.objects.filter(state=Survey.State.OPEN).order_by("-year").first(),
-        )
-        return context
+        return super().get_context_data(index_body=barometer_index(), **kwargs)
 
 
 class SurveyResultsView(TemplateView):
