@@ -21,7 +21,7 @@ from networks.selectors import network_cards
 from . import middleware, search, selectors
 from .cache_backends import CACHE_ERRORS
 from .models import AnnualReview
-from .reviews import network_count_text, review_body
+from .reviews import review_body
 from .twofactor import signed_in_fully
 
 logger = logging.getLogger(__name__)
@@ -34,17 +34,12 @@ class HomeView(TemplateView):
     template_name = "kumppanuus/home.html"
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
         home = selectors.home_page()
-        context.update(
-            home=home,
+        return super().get_context_data(
+            home_figures=selectors.home_figures(home),
             network_cards=network_cards(home.network_groups),
-            network_total=sum(home.network_counts.values()),
-            home_network_text=network_count_text(home.network_counts),
-            home_programme_title=_("Toimenpiteet tilan mukaan"),
-            home_trend_title=_("Samaa mieltä olleiden osuus vuosittain"),
+            **kwargs,
         )
-        return context
 
 
 class PrivacyView(TemplateView):
