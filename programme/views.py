@@ -1,7 +1,6 @@
 import json
 
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, TemplateView
 
@@ -99,22 +98,24 @@ class MeasureDetailView(DetailView):
     slug_field = "code"
     slug_url_kwarg = "code"
 
-    def get_programme(self):
+    def get_queryset(self):
+        """The measures of `?ohjelma=` (a slug), by default of the latest closed round's
+        programme or, before any, of the newest programme; the programme is read with the
+        measure (1 query), not loaded first."""
+        measures = Measure.objects.select_related("priority", "programme")
         slug = self.request.GET.get("ohjelma")
         if slug:
-            return get_object_or_404(Programme, slug=slug)
-        latest = AssessmentRound.objects.latest_closed()
-        if latest is None:
-            programme = Programme.objects.order_by("-first_year").first()
-            if programme is None:
-                raise Http404
-            return programme
-        return latest.programme
+            return measures.filter(programme__slug=slug)
+        return measures.filter(programme_id=self._default_programme_id())
 
-    def get_queryset(self):
-        return Measure.objects.filter(programme=self.get_programme()).select_related(
-            "priority", "programme"
-        )
+    def _default_programme_id(self):
+        latest = AssessmentRound.objects.closed().order_by("-year").values_list("programme_id")
+        newest = Programme.objects.order_by("-first_year").values_list("pk")
+        for candidates in (latest, newest):
+            programme = candidates.first()
+            if programme is not None:
+                return programme[0]
+        raise Http404
 
     def get_context_data(self, **kwargs):
         """The yearly headline of every published year, and the networks' assessments of one
