@@ -46,6 +46,13 @@ def signed_in_fully(user):
     return not needs_second_factor(user) or user.is_verified()
 
 
+def has_staff_permission(user, permission):
+    """Whether a staff right counts on the public site (a draft review's preview): held by a
+    staff member who has given every factor. Without staff status the admin is closed to the
+    user, and so is what its rights would show elsewhere, whatever groups they keep."""
+    return user.is_staff and user.has_perm(permission) and signed_in_fully(user)
+
+
 class SecondFactorMiddleware:
     """Inside the admin, a signed-in user who needs a second factor and has not given one this
     session is sent to give it (or to set one up); the login, logout, password and second-factor

@@ -22,7 +22,7 @@ from . import middleware, search, selectors
 from .cache_backends import CACHE_ERRORS
 from .models import AnnualReview
 from .reviews import review_body
-from .twofactor import signed_in_fully
+from .twofactor import has_staff_permission
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ class ReviewDetailView(DetailView):
     def get_object(self, queryset=None):
         reviews = AnnualReview.objects.select_related("assessment_round__programme", "survey")
         user = self.request.user
-        if not (user.has_perm("kumppanuus.change_annualreview") and signed_in_fully(user)):
+        if not has_staff_permission(user, "kumppanuus.change_annualreview"):
             reviews = reviews.published()
         return get_object_or_404(reviews, year=self.kwargs["year"])
 

@@ -781,3 +781,15 @@ def test_reset_dry_run_and_unknown_user_change_nothing(demo_data):
         list(StaticToken.objects.order_by("pk").values_list()),
     )
     assert after == before
+
+
+@pytest.mark.parametrize("superuser", [False, True])
+def test_rights_without_staff_status_preview_no_draft(client, demo_data, superuser):
+    """An editor whose staff status is taken away keeps their groups, a superuser flag too: with
+    the password alone they preview no draft review (found by the outside tester: the second
+    factor is asked of staff only, and the preview asked for the right alone)."""
+    User = get_user_model()
+    password_login(client, "toimittaja")  # the admin's login takes staff only
+    User.objects.filter(username="toimittaja").update(is_staff=False, is_superuser=superuser)
+    assert client.get("/vuosikatsaus/2021/").status_code == 404
+    assert client.get("/sv/vuosikatsaus/2021/").status_code == 404
