@@ -18,6 +18,29 @@ class ForwardForm(forms.Form):
     network = forms.ModelChoiceField(label=_("Verkosto"), queryset=Network.objects.active())
 
 
+class IdeaAdminForm(forms.ModelForm):
+    """An editor's triage. The texts the public summary shows are refused while they carry
+    the sender's name, email or organisation (they would outlive the purge of the fields)."""
+
+    def clean_summary(self):
+        return self._without_sender("summary")
+
+    def clean_public_response(self):
+        return self._without_sender("public_response")
+
+    def _without_sender(self, field):
+        text = self.cleaned_data[field]
+        if self.instance.without_sender(text) != text:
+            raise ValidationError(
+                _(
+                    "Tekstissä on idean lähettäjän nimi, sähköpostiosoite tai organisaatio. "
+                    "Julkinen teksti ei saa sisältää henkilötietoja: poista ne."
+                ),
+                code="personal_data",
+            )
+        return text
+
+
 class YearFilter(admin.SimpleListFilter):
     title = _("saapumisvuosi")
     parameter_name = "vuosi"
@@ -54,6 +77,7 @@ NETWORK_FIELDS = [*NETWORK_READONLY, "network_note"]
 
 @admin.register(Idea)
 class IdeaAdmin(admin.ModelAdmin):
+    form = IdeaAdminForm
     list_display = [
         "beginning",
         "topic",

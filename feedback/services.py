@@ -165,7 +165,7 @@ def ideas_erase_personal_data(*, ideas, now=None):
     texts alike: the retention purge, and an editor acting on a person's request. Returns how
     many ideas had any to erase."""
     now = now or timezone.now()
-    texts = ["message", "staff_note", "network_note"]
+    texts = ["message", "staff_note", "network_note", "summary", "public_response"]
     with transaction.atomic():
         due = Idea.objects.filter(
             pk__in=ideas.values("pk"), personal_data_purged_at__isnull=True
@@ -173,7 +173,8 @@ def ideas_erase_personal_data(*, ideas, now=None):
         erased = list(due.only("name", "email", "organisation", *texts))
         for idea in erased:
             for field in texts:
-                setattr(idea, field, idea.without_sender(getattr(idea, field)))
+                limit = Idea._meta.get_field(field).max_length  # "[poistettu]" may be longer
+                setattr(idea, field, idea.without_sender(getattr(idea, field))[:limit])
             idea.name = idea.email = idea.organisation = idea.client_hash = ""
             idea.consent_to_contact = False
             idea.personal_data_purged_at = now

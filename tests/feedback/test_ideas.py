@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from feedback.models import Idea
+from feedback.services import ideas_erase_personal_data
 from networks.models import ContactPerson, Network
 from tests.conftest import reset_rate_limits
 from tests.factories import UserFactory
@@ -311,3 +312,35 @@ def test_editor_erases_a_senders_data_on_request_and_a_contact_person_cannot(cli
     )
     assert idea.message == "Hyvä idea. Terveisin [poistettu], [poistettu]"
     assert idea.personal_data_purged_at is not None
+
+
+def test_the_public_texts_never_keep_the_senders_details(client, demo_data):
+    """A careless editor types the sender's name or address into the texts the public summary
+    shows: the admin refuses it in Finnish and saves nothing; texts saved before the rule lose
+    them when the sender's data is erased (found by the outside tester)."""
+    from django.contrib.auth import get_user_model
+
+    idea = Idea.objects.create(
+        topic="muu",
+        message="Kalenteri kaikille. Sanna Salainen",
+        name="Sanna Salainen",
+        email="sanna@example.org",
+        consent_to_contact=True,
+    )
+    client.force_login(get_user_model().objects.get(username="toimittaja"))
+    url = f"/admin/feedback/idea/{idea.pk}/change/"
+    form = {"state": "vastattu", "summary": "Kalenteri", "staff_note": "", "network_note": ""}
+    careless = {**form, "public_response": "Kiitos Sanna Salainen (sanna@example.org)!"}
+    response = client.post(url, careless)
+    assert response.status_code == 400
+    assert "Julkinen teksti ei saa sisältää henkilötietoja" in response.content.decode()
+    assert Idea.objects.get(pk=idea.pk).public_response == ""
+    assert client.post(url, {**form, "public_response": "Kiitos ideasta!"}).status_code == 302
+
+    Idea.objects.filter(pk=idea.pk).update(  # saved before the rule, or past the admin
+        summary="Sanna Salainen toivoo kalenteria", public_response="Kiitos, sanna@example.org!"
+    )
+    ideas_erase_personal_data(ideas=Idea.objects.filter(pk=idea.pk))
+    page = client.get("/kehittamisideat/koonti/").content.decode()
+    assert "[poistettu] toivoo kalenteria" in page and "Kiitos, [poistettu]!" in page
+    assert "Salainen" not in page and "sanna@example.org" not in page
