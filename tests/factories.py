@@ -4,6 +4,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from feedback.models import Idea
 from networks.models import ContactPerson, Event, Network, Theme
 
 
@@ -58,6 +59,19 @@ class EventFactory(factory.django.DjangoModelFactory):
     start = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
     end = factory.LazyAttribute(lambda event: event.start + timedelta(hours=2))
     place = "Turku"
+
+
+class IdeaFactory(factory.django.DjangoModelFactory):
+    """An idea whose sender gave a name and an address and may be contacted."""
+
+    class Meta:
+        model = Idea
+
+    topic = "muu"
+    message = factory.Sequence(lambda n: f"Kehittämisidea numero {n}.")
+    name = "Sanna Salainen"
+    email = "sanna@example.org"
+    consent_to_contact = True
 
 
 def programme_with_scale(labels=("ei", "valmistelussa", "käynnissä"), **kwargs):

@@ -13,7 +13,7 @@ from feedback.models import Idea
 from feedback.services import ideas_erase_personal_data
 from networks.models import ContactPerson, Network
 from tests.conftest import reset_rate_limits
-from tests.factories import UserFactory
+from tests.factories import IdeaFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -320,13 +320,7 @@ def test_the_public_texts_never_keep_the_senders_details(client, demo_data):
     them when the sender's data is erased (found by the outside tester)."""
     from django.contrib.auth import get_user_model
 
-    idea = Idea.objects.create(
-        topic="muu",
-        message="Kalenteri kaikille. Sanna Salainen",
-        name="Sanna Salainen",
-        email="sanna@example.org",
-        consent_to_contact=True,
-    )
+    idea = IdeaFactory(message="Kalenteri kaikille. Sanna Salainen")
     client.force_login(get_user_model().objects.get(username="toimittaja"))
     url = f"/admin/feedback/idea/{idea.pk}/change/"
     form = {"state": "vastattu", "summary": "Kalenteri", "staff_note": "", "network_note": ""}
