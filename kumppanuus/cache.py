@@ -48,7 +48,7 @@ from django.middleware.gzip import GZipMiddleware
 from django.middleware.locale import LocaleMiddleware
 from django.urls import Resolver404, resolve
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.encoding import escape_uri_path
 from django.utils.text import compress_string
 from django.utils.translation import get_language
@@ -442,7 +442,10 @@ class PageCacheMiddleware:
 
     def __call__(self, request):
         if not _cacheable_request(request) or odd_input(request):
-            return self.get_response(request)
+            response = self.get_response(request)
+            if _visitor_has_own_state(request):  # nor may a proxy or a shared browser keep it
+                patch_cache_control(response, private=True)
+            return response
         host = request.get_host()  # an unknown Host is refused (400) before any redirect
         self.locale.process_request(request)
         version = content_version()

@@ -528,3 +528,19 @@ def test_a_kept_form_sets_the_csrf_cookie_for_a_new_visitor(demo_data, page_cach
     assert hit["X-Page-Cache"] == "hit"
     assert settings.CSRF_COOKIE_NAME in hit.cookies
     assert "Cookie" in hit["Vary"]
+
+
+@pytest.mark.parametrize("cache_on", [True, False])
+def test_a_page_made_for_a_signed_in_person_is_marked_private(
+    client, demo_data, settings, cache_on
+):
+    """No proxy or shared browser may keep an editor's pages (their name, a draft preview) for
+    the next person, with the page cache on or off; an anonymous visitor's pages stay public."""
+    settings.PAGE_CACHE_SECONDS = 300 if cache_on else 0
+    for url in ("/", "/vuosikatsaus/2020/", "/en/ohjelma/"):
+        assert "private" not in client.get(url).get("Cache-Control", ""), url
+    client.force_login(editor())
+    for url in ("/", "/vuosikatsaus/2021/", "/en/ohjelma/", "/admin/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "private" in response["Cache-Control"], url
