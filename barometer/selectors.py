@@ -2,6 +2,8 @@
 
 from typing import NamedTuple
 
+from django.utils.html import format_html
+
 import fragments
 
 from .models import Statement, Survey
@@ -76,6 +78,10 @@ def barometer_index():
         .order_by("-year")
         .values_list("year", "title")
     ).first()
+    if open_survey:  # its invitation names it within a sentence in the page's language
+        year, title = open_survey
+        title, lang = fragments.finnish_only(title)
+        open_survey = (year, format_html("<span{}>{}</span>", lang, title) if lang else title)
     return fragments.draw(
         "barometer/includes/index_body.html",
         open_survey=open_survey,

@@ -308,3 +308,16 @@ def test_accessibility_statement_has_what_the_act_requires(client, db, prefix):
     page = client.get(f"{prefix}/saavutettavuusseloste/").content.decode()
     for word in STATEMENT_WORDS[prefix]:
         assert word in page, word
+
+
+def test_the_open_surveys_invitation_marks_its_finnish_title(client, demo_data):
+    """Survey titles are kept in Finnish alone: named within an English or Swedish sentence,
+    the title is marked for screen readers (WCAG 3.1.2); the Finnish page needs no mark."""
+    from barometer.models import Survey
+
+    survey = Survey.objects.get(state=Survey.State.OPEN)
+    link = f'href="/en/barometri/{survey.year}/vastaa/">'
+    english = client.get("/en/barometri/").content.decode()
+    assert f'{link}Answer the survey: <span lang="fi">{survey.title}</span></a>' in english
+    finnish = client.get("/barometri/").content.decode()
+    assert f'/vastaa/">Vastaa kyselyyn: {survey.title}</a>' in finnish
