@@ -64,9 +64,9 @@ class ReviewFigures:
 
 def review_body(review):
     """The review's body as HTML (figures, sections, highlights, events, contacts), drawn once
-    per distinct content (fragments.py) from plain data: a published review's stored figures,
-    a draft's live ones exactly as publishing would store them (1 query, or the draft's
-    own), and its sections (1 query)."""
+    per distinct content (fragments.py) from plain data: a published review's stored figures
+    (read with the review), a draft's live ones exactly as publishing would store them, and
+    its sections (1 query)."""
     stored = review.is_published and review.figures
     if stored:
         figures = stored.get(translation.get_language()) or stored.get(settings.LANGUAGE_CODE)
