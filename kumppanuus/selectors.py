@@ -47,7 +47,7 @@ class HomePage:
     barometer: BarometerFigure | None = None  # of the latest published survey
     network_groups: list = None  # networks.selectors.NetworkGroup
     network_counts: dict = None
-    upcoming_events: list = None
+    upcoming_events: object = None  # a queryset, read by event_items
     latest_review: ReviewTeaser | None = None
 
 
@@ -63,7 +63,7 @@ def home_page(events=3):
         page.barometer = barometer_figure(survey)
     page.network_groups = network_groups()
     page.network_counts = network_counts(page.network_groups)
-    page.upcoming_events = list(Event.objects.public().upcoming()[:events])
+    page.upcoming_events = Event.objects.public().upcoming()[:events]  # read as values
     page.latest_review = review_teaser()
     return page
 

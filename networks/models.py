@@ -203,6 +203,10 @@ class Event(models.Model):
 
     @property
     def location_label(self):
-        if self.online and self.place:
-            return _("%(place)s ja verkossa") % {"place": self.place}
-        return self.place or _("verkossa")
+        return self.location_text(self.place, self.online)
+
+    @staticmethod
+    def location_text(place, online):
+        if online and place:
+            return _("%(place)s ja verkossa") % {"place": place}
+        return place or _("verkossa")

@@ -3,7 +3,7 @@
 from collections import defaultdict
 from typing import NamedTuple
 
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
@@ -96,30 +96,75 @@ class EventRow(NamedTuple):
 
 
 def event_items(events, *, show_network=False, compact=False):
-    """The <li> items of `events` (models, or a published review's stored copies), drawn from
-    plain rows once per distinct content, language and time zone."""
-    rows = tuple(
-        EventRow(
-            url=_url(event),
-            title=event.title,
-            title_lang=fragments.fallback_lang(event, "title"),
-            start=event.start,
-            end=event.end,
-            location_label=str(event.location_label),
-            place_lang=fragments.fallback_lang(event, "place"),
-            description=event.description,
-            description_lang=fragments.fallback_lang(event, "description"),
-            network=event.network
-            and NetworkLink(
-                event.network.name,
-                _url(event.network),
-                fragments.fallback_lang(event.network, "name"),
-            ),
-        )
-        for event in events
-    )
+    """The <li> items of `events`, drawn from plain rows once per distinct content, language
+    and time zone; "" when there are none. A queryset is read here as values (1 query, no model
+    instances); a list holds models or a published review's stored copies."""
+    if isinstance(events, QuerySet):
+        rows = event_rows(events)
+    else:
+        rows = tuple(_event_row_of(event) for event in events)
+    if not rows:
+        return ""
     return fragments.draw(
         "includes/event_items.html", events=rows, show_network=show_network, compact=compact
+    )
+
+
+def event_rows(events):
+    """EventRows of the `events` queryset, in its order, read as values."""
+    names = fragments.TranslatedFields("network__name")
+    rows = []
+    for pk, title, start, end, place, online, description, slug, *name in events.values_list(
+        "pk",
+        "title",
+        "start",
+        "end",
+        "place",
+        "online",
+        "description",
+        "network__slug",
+        *names.columns,
+    ):
+        network = None
+        if slug:
+            ((network_name, lang),) = names.texts(name)
+            url = reverse_by("networks:network-detail", slug=slug)
+            network = NetworkLink(network_name, url, lang)
+        url = reverse_by("networks:event-detail", pk=pk)
+        location = Event.location_text(place, online)
+        rows.append(_event_row(url, title, start, end, place, location, description, network))
+    return tuple(rows)
+
+
+def _event_row_of(event):
+    network = event.network and NetworkLink(
+        event.network.name, _url(event.network), fragments.fallback_lang(event.network, "name")
+    )
+    return _event_row(
+        _url(event),
+        event.title,
+        event.start,
+        event.end,
+        event.place,
+        event.location_label,
+        event.description,
+        network,
+    )
+
+
+def _event_row(url, title, start, end, place, location_label, description, network):
+    """Events are kept in Finnish alone: their texts are marked as such on other pages."""
+    return EventRow(
+        url=url,
+        title=title,
+        title_lang=fragments.finnish_only(title)[1],
+        start=start,
+        end=end,
+        location_label=str(location_label),
+        place_lang=fragments.finnish_only(place)[1],
+        description=description,
+        description_lang=fragments.finnish_only(description)[1],
+        network=network,
     )
 
 

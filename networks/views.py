@@ -24,11 +24,12 @@ class NetworkDetailView(DetailView):
         return Network.objects.for_detail()
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
         events = self.object.events.all()
-        context["upcoming_events"] = events.upcoming()[:20]
-        context["past_events"] = events.past()[:10]
-        return context
+        return super().get_context_data(
+            upcoming_items=selectors.event_items(events.upcoming()[:20]),
+            past_items=selectors.event_items(events.past()[:10], compact=True),
+            **kwargs,
+        )
 
 
 class EventFilterForm(forms.Form):
@@ -73,8 +74,16 @@ class EventListView(ListView):
         context["network_query"] = (
             f"verkosto={context['network'].slug}" if context["network"] else ""
         )
-        context["past_events"] = self.filtered_events().past()[:5]
+        context.update(self.event_lists(context))
         return context
+
+    def event_lists(self, context):
+        """The page's lists of events, drawn (read as values)."""
+        past = self.filtered_events().past()[:5]
+        return {
+            "upcoming_items": selectors.event_items(context["upcoming_events"], show_network=True),
+            "past_items": selectors.event_items(past, show_network=True, compact=True),
+        }
 
 
 class EventArchiveView(EventListView):
@@ -87,10 +96,8 @@ class EventArchiveView(EventListView):
     def get_queryset(self):
         return self.filtered_events().past()
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.pop("past_events", None)
-        return context
+    def event_lists(self, context):
+        return {}  # the template groups the page's events by year
 
 
 class EventDetailView(DetailView):
