@@ -307,11 +307,11 @@ HOLE = b"\x00page-cache-hole\x00"
 
 
 def _cacheable_request(request):
+    """Whether a page may be kept and served from the cache, before the visitor is asked."""
     return (
         settings.PAGE_CACHE_SECONDS > 0
         and request.method in ("GET", "HEAD")
         and not in_admin(request)
-        and not _visitor_has_own_state(request)
     )
 
 
@@ -441,9 +441,10 @@ class PageCacheMiddleware:
         self.csrf = CsrfViewMiddleware(get_response)
 
     def __call__(self, request):
-        if not _cacheable_request(request) or odd_input(request):
+        own_state = _visitor_has_own_state(request)
+        if own_state or not _cacheable_request(request) or odd_input(request):
             response = self.get_response(request)
-            if _visitor_has_own_state(request):  # nor may a proxy or a shared browser keep it
+            if own_state:  # a page made for this visitor: no proxy or shared browser keeps it
                 patch_cache_control(response, private=True)
             return response
         host = request.get_host()  # an unknown Host is refused (400) before any redirect

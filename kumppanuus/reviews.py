@@ -71,7 +71,7 @@ def review_body(review):
     if stored:
         figures = stored.get(translation.get_language()) or stored.get(settings.LANGUAGE_CODE)
     else:
-        figures = json.loads(json.dumps(asdict(live_review_figures(review))))
+        figures = stored_review_figures(review)
     sections = [(section.heading, section.body) for section in review.sections.all()]
     return fragments.draw_with(BODY_TEMPLATE, _body_context, figures, sections, review.year)
 
@@ -197,8 +197,13 @@ def review_figures_snapshot(review):
     snapshot = {}
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
-            snapshot[code] = asdict(live_review_figures(review))
-    return json.loads(json.dumps(snapshot))  # exactly what the JSON field gives back
+            snapshot[code] = stored_review_figures(review)
+    return snapshot
+
+
+def stored_review_figures(review):
+    """The live figures in the current language exactly as the JSON field gives them back."""
+    return json.loads(json.dumps(asdict(live_review_figures(review))))
 
 
 def network_count_text(counts):

@@ -33,14 +33,6 @@ class BarometerFigure(NamedTuple):
     trend: tuple  # (year, share agreeing)
 
 
-class ReviewTeaser(NamedTuple):
-    year: int
-    title: str
-    title_lang: str
-    lead: str  # whole: the kept fragment shortens it
-    lead_lang: str
-
-
 @dataclass
 class HomePage:
     programme: ProgrammeFigure | None = None  # of the latest closed round
@@ -48,7 +40,7 @@ class HomePage:
     network_groups: list = None  # networks.selectors.NetworkGroup
     network_counts: dict = None
     upcoming_events: object = None  # a queryset, read by event_items
-    latest_review: ReviewTeaser | None = None
+    latest_review: object = None  # ReviewItem of the latest published review, or None
 
 
 def home_page(events=3):
@@ -64,7 +56,7 @@ def home_page(events=3):
     page.network_groups = network_groups()
     page.network_counts = network_counts(page.network_groups)
     page.upcoming_events = Event.objects.public().upcoming()[:events]  # read as values
-    page.latest_review = review_teaser()
+    page.latest_review = next(iter(review_items(limit=1)), None)
     return page
 
 
@@ -108,21 +100,6 @@ def barometer_figure(survey):
     )
 
 
-def review_teaser():
-    """The latest published review's title and lead (1 query), or None."""
-    texts = fragments.TranslatedFields("title", "lead")
-    row = (
-        AnnualReview.objects.published()
-        .order_by("-year")
-        .values_list("year", *texts.columns)
-        .first()
-    )
-    if row is None:
-        return None
-    (title, title_lang), (lead, lead_lang) = texts.texts(row[1:])
-    return ReviewTeaser(row[0], title, title_lang, lead, lead_lang)
-
-
 class ReviewItem(NamedTuple):
     year: int  # the kept fragment links it, drawn once
     title: str
@@ -131,14 +108,18 @@ class ReviewItem(NamedTuple):
     lead_lang: str
 
 
-def review_list():
-    """The published reviews, newest first (1 query), read as values without their stored
-    figures and drawn once per distinct content."""
+def review_items(limit=None):
+    """The published reviews' titles and leads, newest first (1 query), read as values
+    without their stored figures."""
     texts = fragments.TranslatedFields("title", "lead")
     rows = AnnualReview.objects.published().order_by("-year").values_list("year", *texts.columns)
-    reviews = [
+    return [
         ReviewItem(year, *title, *lead)
-        for year, *values in rows
+        for year, *values in rows[:limit]
         for title, lead in [texts.texts(values)]
     ]
-    return fragments.draw("kumppanuus/includes/review_list_items.html", reviews=reviews)
+
+
+def review_list():
+    """The review archive's items, drawn once per distinct content."""
+    return fragments.draw("kumppanuus/includes/review_list_items.html", reviews=review_items())
