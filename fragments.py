@@ -22,6 +22,8 @@ import threading
 from collections import OrderedDict
 
 from django.conf import settings
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -76,6 +78,18 @@ def plain_key(value):
     if isinstance(value, list | tuple):
         return (type(value), tuple(plain_key(item) for item in value))
     raise TypeError(f"a fragment's data must be plain values, not {type(value).__name__}")
+
+
+def with_json_text(rows, field):
+    """`rows` with the JSON field `field` read as its text, as `<field>_json`, not decoded: a
+    fragment kept by that text (a closed year's stored figures) costs no decoding when it is
+    kept; it is decoded only to be drawn."""
+    return rows.defer(field).annotate(**{f"{field}_json": Cast(field, TextField())})
+
+
+def holds_json(text):
+    """Whether a JSON field read by with_json_text holds anything (not NULL, not {})."""
+    return text not in (None, "{}")
 
 
 def fallback_lang(obj, field):

@@ -232,14 +232,16 @@ def statement_as_asked(statement, key, texts):
     return Statement(pk=statement.pk, key=key, is_headline=statement.is_headline, **texts)
 
 
-def survey_results_from_data(survey, data):
-    """SurveyResults of a closed survey from its stored JSON (1 query, for the headline)."""
-    statements = {
-        question.statement_id: question.statement
-        for question in Question.objects.filter(
-            survey=survey, kind=Question.Kind.LIKERT
-        ).select_related("statement")
-    }
+def survey_results_from_data(survey, data, statements=None):
+    """SurveyResults of a closed survey from its stored JSON; `statements`: {pk: statement}
+    of its questions, read here unless given (1 query, for the headline)."""
+    if statements is None:
+        statements = {
+            question.statement_id: question.statement
+            for question in Question.objects.filter(
+                survey=survey, kind=Question.Kind.LIKERT
+            ).select_related("statement")
+        }
     return SurveyResults(
         survey=survey,
         respondents=data["respondents"],

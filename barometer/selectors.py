@@ -1,13 +1,24 @@
 """Page reads of the barometer's results: stored for a closed survey, live otherwise."""
 
+import json
 from typing import NamedTuple
 
+from django.shortcuts import get_object_or_404
 from django.utils.html import format_html
 
 import fragments
 
-from .models import Statement, Survey
-from .results import published_points, statement_as_asked, survey_results, trends
+from .models import Question, Statement, Survey
+from .results import (
+    published_points,
+    statement_as_asked,
+    survey_results,
+    survey_results_from_data,
+    trends,
+)
+
+RESULTS_BODY = "barometer/includes/survey_results_body.html"
+STATEMENT_TEXTS = ("text_fi", "text_sv", "text_en")
 
 
 class GroupRow(NamedTuple):
@@ -93,10 +104,66 @@ def barometer_index():
     )
 
 
-def statement_sections(results):
-    """The results page's statements (chart, tables, sentence), drawn from plain rows once per
-    distinct content: a closed survey's page draws them once per process and language."""
-    statements = tuple(
+def published_survey(year):
+    """The published survey of `year`, its stored results read as JSON text; 404 if none."""
+    return get_object_or_404(
+        fragments.with_json_text(Survey.objects.published(), "figures"), year=year
+    )
+
+
+def survey_results_body(survey):
+    """The results page's body (respondents, the statements' charts and tables), drawn from
+    plain data once per distinct content: a closed survey's from its stored results, kept by
+    their JSON text, and its statements' rows (1 query); any other's from its live results."""
+    if survey.state == Survey.State.CLOSED and fragments.holds_json(survey.figures_json):
+        statements = tuple(
+            Question.objects.filter(survey=survey, kind=Question.Kind.LIKERT)
+            .order_by("pk")
+            .values_list(
+                "statement_id",
+                "statement__key",
+                "statement__is_headline",
+                *(f"statement__{text}" for text in STATEMENT_TEXTS),
+            )
+        )
+        return fragments.draw_with(
+            RESULTS_BODY,
+            _stored_body,
+            survey.figures_json,
+            statements,
+            survey.invited,
+            survey.intro,
+        )
+    return fragments.draw(RESULTS_BODY, **_body_data(survey_results(survey), survey.intro))
+
+
+def _stored_body(figures_json, statement_rows, invited, intro):
+    statements = {
+        pk: Statement(
+            pk=pk, key=key, is_headline=headline, **dict(zip(STATEMENT_TEXTS, texts, strict=True))
+        )
+        for pk, key, headline, *texts in statement_rows
+    }
+    results = survey_results_from_data(
+        Survey(invited=invited), json.loads(figures_json), statements
+    )
+    return _body_data(results, intro)
+
+
+def _body_data(results, intro):
+    return {
+        "respondents": results.respondents,
+        "response_rate": results.response_rate,
+        "invited": results.survey.invited,
+        "intro": intro,
+        "statements": statement_rows(results),
+        "suppressed": results.suppressed,
+    }
+
+
+def statement_rows(results):
+    """The statements' results as plain rows, as the results page draws them."""
+    return tuple(
         StatementRows(
             key=result.statement.key,
             text=result.statement.text,
@@ -112,7 +179,6 @@ def statement_sections(results):
         )
         for result in results.statements
     )
-    return fragments.draw("barometer/includes/statement_results.html", statements=statements)
 
 
 def open_data_rows():

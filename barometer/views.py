@@ -14,7 +14,12 @@ from csvutil import csv_response
 from .clientnet import client_network, survey_rate
 from .forms import SurveyAnswerForm
 from .models import Survey
-from .selectors import barometer_index, open_data_rows, statement_sections, survey_results_for
+from .selectors import (
+    barometer_index,
+    open_data_rows,
+    published_survey,
+    survey_results_body,
+)
 from .services import response_submit
 
 ANSWERED_COOKIE = "barometri_vastattu"
@@ -32,13 +37,10 @@ class SurveyResultsView(TemplateView):
     template_name = "barometer/survey_results.html"
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        survey = get_object_or_404(Survey.objects.published(), year=self.kwargs["year"])
-        results = survey_results_for(survey)
-        context.update(
-            survey=survey, results=results, statement_sections=statement_sections(results)
+        survey = published_survey(self.kwargs["year"])
+        return super().get_context_data(
+            survey=survey, results_body=survey_results_body(survey), **kwargs
         )
-        return context
 
 
 def _answered_years(request):

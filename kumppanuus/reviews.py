@@ -27,7 +27,7 @@ from networks.models import Event, Network
 from programme.progress import chart_rows, figures_sentence
 from programme.selectors import round_figures_for
 
-from .models import Highlight
+from .models import AnnualReview, Highlight
 
 BODY_TEMPLATE = "kumppanuus/includes/review_body.html"
 
@@ -64,16 +64,32 @@ class ReviewFigures:
 
 def review_body(review):
     """The review's body as HTML (figures, sections, highlights, events, contacts), drawn once
-    per distinct content (fragments.py) from plain data: a published review's stored figures
-    (read with the review), a draft's live ones exactly as publishing would store them, and
-    its sections (1 query)."""
-    stored = review.is_published and review.figures
-    if stored:
-        figures = stored.get(translation.get_language()) or stored.get(settings.LANGUAGE_CODE)
-    else:
-        figures = stored_review_figures(review)
-    sections = [(section.heading, section.body) for section in review.sections.all()]
+    per distinct content (fragments.py) from plain data: a published review's stored figures,
+    kept by their JSON text as read with the review (`fragments.with_json_text`); a draft's
+    live figures exactly as publishing would store them; and its sections (1 query)."""
+    sections = list(review.sections.order_by("order", "pk").values_list("heading", "body"))
+    if review.is_published and fragments.holds_json(review.figures_json):
+        return fragments.draw_with(
+            BODY_TEMPLATE, _stored_body_context, review.figures_json, sections, review.year
+        )
+    figures = stored_review_figures(review)
     return fragments.draw_with(BODY_TEMPLATE, _body_context, figures, sections, review.year)
+
+
+def page_reviews(may_preview):
+    """The reviews the review page shows: the published ones, their stored figures read as
+    JSON text; for an editor who may preview, drafts too, with the round and survey their
+    live figures come from."""
+    reviews = fragments.with_json_text(AnnualReview.objects.all(), "figures")
+    if may_preview:
+        return reviews.select_related("assessment_round__programme", "survey")
+    return reviews.published()
+
+
+def _stored_body_context(figures_json, sections, year):
+    stored = json.loads(figures_json)
+    figures = stored.get(translation.get_language()) or stored.get(settings.LANGUAGE_CODE)
+    return _body_context(figures, sections, year)
 
 
 def _body_context(stored, sections, year):

@@ -20,8 +20,7 @@ from networks.selectors import network_cards
 
 from . import middleware, search, selectors
 from .cache_backends import CACHE_ERRORS
-from .models import AnnualReview
-from .reviews import review_body
+from .reviews import page_reviews, review_body
 from .twofactor import has_staff_permission
 
 logger = logging.getLogger(__name__)
@@ -117,11 +116,8 @@ class ReviewDetailView(DetailView):
     context_object_name = "review"
 
     def get_object(self, queryset=None):
-        reviews = AnnualReview.objects.select_related("assessment_round__programme", "survey")
-        user = self.request.user
-        if not has_staff_permission(user, "kumppanuus.change_annualreview"):
-            reviews = reviews.published()
-        return get_object_or_404(reviews, year=self.kwargs["year"])
+        may_preview = has_staff_permission(self.request.user, "kumppanuus.change_annualreview")
+        return get_object_or_404(page_reviews(may_preview), year=self.kwargs["year"])
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(review_body=review_body(self.object), **kwargs)

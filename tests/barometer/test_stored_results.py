@@ -111,3 +111,18 @@ def test_figures_stored_before_the_words_get_the_present_words(demo_data):
     survey.save(update_fields=["figures"])
     migration.store_texts(apps, None)
     assert Survey.objects.get(year=2020).figures == stored
+
+
+def test_a_closed_survey_page_follows_its_stored_results(client, demo_data):
+    """The page's body is kept by the stored results' JSON text and the survey's own fields
+    (fragments.py): stored results closed again with other figures, or another invited count,
+    show at once, in the same process, in every language."""
+    survey = Survey.objects.get(year=2018)
+    respondents = survey.figures["respondents"]
+    assert f"{respondents} vastaajaa" in client.get("/barometri/2018/").content.decode()
+    assert f"{respondents} respondents" in client.get("/en/barometri/2018/").content.decode()
+    figures = {**survey.figures, "respondents": respondents + 7}
+    Survey.objects.filter(pk=survey.pk).update(figures=figures, invited=1000)
+    page = client.get("/barometri/2018/").content.decode()
+    assert f"{respondents + 7} vastaajaa" in page and "(1000 kutsuttua)" in page
+    assert f"{respondents + 7} respondents" in client.get("/en/barometri/2018/").content.decode()

@@ -42,6 +42,25 @@ def test_draft_figures_follow_the_data(client, demo_data):
     assert "29 (100\u00a0%) valmis" in page and "Uusi luku R14." in page
 
 
+def test_published_review_follows_its_stored_figures(client, demo_data):
+    """A published review's body is kept by its stored figures' JSON text (fragments.py):
+    figures stored anew (unpublished and published again) show at once in the same process,
+    in each language its own."""
+    review = AnnualReview.objects.get(year=2020)
+    assert (
+        "88\u00a0% vastaajista oli samaa mieltä"
+        in client.get("/vuosikatsaus/2020/").content.decode()
+    )
+    client.get("/sv/vuosikatsaus/2020/")
+    figures = review.figures
+    figures["fi"]["barometer_sentence"] = "Uusi lause R15."
+    figures["sv"]["barometer_sentence"] = "Ny mening R15."
+    AnnualReview.objects.filter(pk=review.pk).update(figures=figures)
+    assert "Uusi lause R15." in client.get("/vuosikatsaus/2020/").content.decode()
+    swedish = client.get("/sv/vuosikatsaus/2020/").content.decode()
+    assert "Ny mening R15." in swedish and "Uusi lause R15." not in swedish
+
+
 def test_archive_lists_published_reviews_newest_first(client, demo_data):
     page = client.get("/vuosikatsaus/").content.decode()
     assert page.index("2020: hyvällä rytmillä") < page.index("2019: verkostot")
