@@ -280,17 +280,25 @@ def trends(points=None):
     return series
 
 
+def stored_points(year, figures):
+    """published_points() of the survey of `year` from its stored results."""
+    return [
+        (year, item["key"], item["agree"], item["total"], item.get("texts"))
+        for item in figures["statements"]
+        if item["total"]
+    ]
+
+
 def published_points():
     """(year, statement key, agreeing, answers, the words as asked or None) of every answered
     statement of every published survey. Stored results carry the key and words the statement
     had when the survey closed; any survey without them is aggregated (1 more query)."""
     surveys = list(Survey.objects.published().only("pk", "year", "figures"))
     points = [
-        (survey.year, item["key"], item["agree"], item["total"], item.get("texts"))
+        point
         for survey in surveys
         if survey.figures
-        for item in survey.figures["statements"]
-        if item["total"]
+        for point in stored_points(survey.year, survey.figures)
     ]
     live = [survey.pk for survey in surveys if not survey.figures]
     if live:

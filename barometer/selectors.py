@@ -12,11 +12,13 @@ from .models import Question, Statement, Survey
 from .results import (
     published_points,
     statement_as_asked,
+    stored_points,
     survey_results,
     survey_results_from_data,
     trends,
 )
 
+INDEX_BODY = "barometer/includes/index_body.html"
 RESULTS_BODY = "barometer/includes/survey_results_body.html"
 STATEMENT_TEXTS = ("text_fi", "text_sv", "text_en")
 
@@ -43,19 +45,6 @@ def survey_results_for(survey):
     return survey_results(survey)
 
 
-def barometer_trends():
-    """The barometer front page's trends ({key: [(year, share, answers)]}) and its statements,
-    each in the words of its latest published year: a statement reworded for next year's
-    survey is not shown over the results of a year that asked the old words (2 queries)."""
-    points = sorted(published_points(), key=lambda point: point[0])
-    words = {key: texts for _year, key, _agree, _total, texts in points}  # the latest year's
-    statements = [
-        statement_as_asked(statement, statement.key, words[statement.key])
-        for statement in Statement.objects.filter(key__in=words)
-    ]
-    return trends(points), statements
-
-
 class LatestResult(NamedTuple):
     text: str
     lang: str  # ' lang="fi"' when the statement's words fall back to Finnish
@@ -71,37 +60,77 @@ class SurveyLink(NamedTuple):
 
 def barometer_index():
     """The barometer front page's body: the headline statement's trend, every statement's
-    latest result, the published years and the open survey (4 queries), drawn from plain rows
-    once per distinct content."""
-    series, statements = barometer_trends()
-    headline = next((s for s in statements if s.is_headline), None)
-    headline_trend = tuple(series.get(headline.key, [])) if headline else ()
-    latest = tuple(
-        LatestResult(s.text, fragments.fallback_lang(s, "text"), *series[s.key][-1][:2])
-        for s in statements
+    latest result, the published years and the open survey (2 queries), drawn once per
+    distinct content, kept by the surveys' stored results as JSON text and the statements'
+    rows; any published survey without stored results is aggregated (1 more query)."""
+    surveys = tuple(
+        fragments.with_json_text(
+            Survey.objects.published() | Survey.objects.filter(state=Survey.State.OPEN), "figures"
+        )
+        .order_by("-year")
+        .values_list("year", "title", "state", "figures_json")
     )
     published = tuple(
-        SurveyLink(year, *fragments.finnish_only(title))  # titles are kept in Finnish alone
-        for year, title in Survey.objects.published().order_by("-year").values_list("year", "title")
+        (year, title, figures)
+        for year, title, state, figures in surveys
+        if state == Survey.State.CLOSED
     )
-    open_survey = (
-        Survey.objects.filter(state=Survey.State.OPEN)
-        .order_by("-year")
-        .values_list("year", "title")
-    ).first()
+    open_survey = next(
+        ((year, title) for year, title, state, _figures in surveys if state == Survey.State.OPEN),
+        None,
+    )
+    statements = tuple(Statement.objects.values_list("key", "is_headline", *STATEMENT_TEXTS))
+    points = None
+    if not all(fragments.holds_json(figures) for _year, _title, figures in published):
+        points = tuple(published_points())
+    return fragments.draw_with(
+        INDEX_BODY, _index_context, published, open_survey, statements, points
+    )
+
+
+def _index_context(published, open_survey, statements, points):
+    if points is None:
+        points = [
+            point
+            for year, _title, figures in published
+            for point in stored_points(year, json.loads(figures))
+        ]
+    points = sorted(points, key=lambda point: point[0])
+    series = trends(points)
+    words = {key: texts for _year, key, _agree, _total, texts in points}  # the latest year's
+    # Each statement in the words of its latest published year: a statement reworded for next
+    # year's survey is not shown over the results of a year that asked the old words.
+    statements = [
+        statement_as_asked(
+            Statement(
+                key=key, is_headline=headline, **dict(zip(STATEMENT_TEXTS, texts, strict=True))
+            ),
+            key,
+            words[key],
+        )
+        for key, headline, *texts in statements
+        if key in words
+    ]
+    headline = next((s for s in statements if s.is_headline), None)
+    headline_trend = tuple(series.get(headline.key, [])) if headline else ()
     if open_survey:  # its invitation names it within a sentence in the page's language
         year, title = open_survey
         title, lang = fragments.finnish_only(title)
         open_survey = (year, format_html("<span{}>{}</span>", lang, title) if lang else title)
-    return fragments.draw(
-        "barometer/includes/index_body.html",
-        open_survey=open_survey,
-        headline_text=headline.text if headline else None,
-        headline_trend=headline_trend,
-        trend_points=tuple((year, agree) for year, agree, _answers in headline_trend),
-        latest=latest,
-        published=published,
-    )
+    return {
+        "open_survey": open_survey,
+        "headline_text": headline.text if headline else None,
+        "headline_trend": headline_trend,
+        "trend_points": tuple((year, agree) for year, agree, _answers in headline_trend),
+        "latest": tuple(
+            LatestResult(s.text, fragments.fallback_lang(s, "text"), *series[s.key][-1][:2])
+            for s in statements
+        ),
+        "published": tuple(
+            SurveyLink(year, *fragments.finnish_only(title))  # titles are kept in Finnish alone
+            for year, title, _figures in published
+        ),
+    }
 
 
 def published_survey(year):

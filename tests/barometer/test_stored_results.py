@@ -126,3 +126,18 @@ def test_a_closed_survey_page_follows_its_stored_results(client, demo_data):
     page = client.get("/barometri/2018/").content.decode()
     assert f"{respondents + 7} vastaajaa" in page and "(1000 kutsuttua)" in page
     assert f"{respondents + 7} respondents" in client.get("/en/barometri/2018/").content.decode()
+
+
+def test_barometer_front_page_follows_stored_results_and_aggregates_the_rest(client, demo_data):
+    """The front page's body is kept by the published surveys' stored results as JSON text
+    (fragments.py): results stored anew show at once in the same process, and a published
+    survey without stored results is aggregated, to the same page as its stored results."""
+    stored = Survey.objects.get(year=2020).figures
+    page = client.get("/barometri/").content.decode()
+    assert "88\u00a0%" in page  # 2020: 132 of 150 agreed with the headline statement
+    Survey.objects.filter(year=2020).update(figures=None)
+    assert client.get("/barometri/").content.decode() == page
+    stored["statements"][0]["agree"] = 15
+    Survey.objects.filter(year=2020).update(figures=stored)
+    page = client.get("/barometri/").content.decode()
+    assert "10\u00a0%" in page and "88\u00a0%" not in page
