@@ -11,6 +11,7 @@ import fragments
 from .models import Question, Statement, Survey
 from .results import (
     published_points,
+    share,
     statement_as_asked,
     stored_points,
     survey_results,
@@ -58,11 +59,19 @@ class SurveyLink(NamedTuple):
     lang: str
 
 
-def barometer_index():
-    """The barometer front page's body: the headline statement's trend, every statement's
-    latest result, the published years and the open survey (2 queries), drawn once per
-    distinct content, kept by the surveys' stored results as JSON text and the statements'
-    rows; any published survey without stored results is aggregated (1 more query)."""
+class PublishedBarometer(NamedTuple):
+    """The published surveys' results and the statements as plain rows: a fragment kept by
+    them is drawn anew when results are stored again or a statement changes."""
+
+    surveys: tuple  # (year, title, stored results as JSON text or None), newest first
+    open_survey: tuple | None  # (year, title) of the latest open survey
+    statements: tuple  # (pk, key, is_headline, text_fi, text_sv, text_en)
+    points: tuple | None  # published_points(), when some published survey's are not stored
+
+
+def published_barometer():
+    """PublishedBarometer (2 queries; 1 more when a published survey's results are not
+    stored, to aggregate them)."""
     surveys = tuple(
         fragments.with_json_text(
             Survey.objects.published() | Survey.objects.filter(state=Survey.State.OPEN), "figures"
@@ -79,40 +88,69 @@ def barometer_index():
         ((year, title) for year, title, state, _figures in surveys if state == Survey.State.OPEN),
         None,
     )
-    statements = tuple(Statement.objects.values_list("key", "is_headline", *STATEMENT_TEXTS))
+    statements = Statement.objects.values_list("pk", "key", "is_headline", *STATEMENT_TEXTS)
     points = None
     if not all(fragments.holds_json(figures) for _year, _title, figures in published):
         points = tuple(published_points())
-    return fragments.draw_with(
-        INDEX_BODY, _index_context, published, open_survey, statements, points
-    )
+    return PublishedBarometer(published, open_survey, tuple(statements), points)
 
 
-def _index_context(published, open_survey, statements, points):
+def barometer_trends(barometer):
+    """({statement key: [(year, share agreeing, answers)]}, the statements that have results,
+    each in the words of its latest published year) of a PublishedBarometer: a statement
+    reworded for next year's survey is not shown over the results of a year that asked the
+    old words."""
+    points = barometer.points
     if points is None:
         points = [
             point
-            for year, _title, figures in published
+            for year, _title, figures in barometer.surveys
             for point in stored_points(year, json.loads(figures))
         ]
     points = sorted(points, key=lambda point: point[0])
-    series = trends(points)
     words = {key: texts for _year, key, _agree, _total, texts in points}  # the latest year's
-    # Each statement in the words of its latest published year: a statement reworded for next
-    # year's survey is not shown over the results of a year that asked the old words.
     statements = [
-        statement_as_asked(
-            Statement(
-                key=key, is_headline=headline, **dict(zip(STATEMENT_TEXTS, texts, strict=True))
-            ),
-            key,
-            words[key],
-        )
-        for key, headline, *texts in statements
-        if key in words
+        statement_as_asked(statement, statement.key, words[statement.key])
+        for statement in _statements(barometer).values()
+        if statement.key in words
     ]
+    return trends(points), statements
+
+
+def latest_headline(barometer):
+    """(year, share agreeing, the headline statement as asked) of the latest published
+    survey, from its stored results; None without a headline among them."""
+    year, _title, figures = barometer.surveys[0]
+    statements = _statements(barometer)
+    for item in json.loads(figures)["statements"]:
+        statement = statements.get(item["statement"])
+        if statement and statement.is_headline:
+            as_asked = statement_as_asked(statement, item["key"], item.get("texts"))
+            return year, share(item["agree"], item["total"]), as_asked
+    return None
+
+
+def _statements(barometer):
+    return {
+        pk: Statement(
+            pk=pk, key=key, is_headline=headline, **dict(zip(STATEMENT_TEXTS, texts, strict=True))
+        )
+        for pk, key, headline, *texts in barometer.statements
+    }
+
+
+def barometer_index():
+    """The barometer front page's body: the headline statement's trend, every statement's
+    latest result, the published years and the open survey (2 queries: published_barometer),
+    drawn once per distinct content."""
+    return fragments.draw_with(INDEX_BODY, _index_context, published_barometer())
+
+
+def _index_context(barometer):
+    series, statements = barometer_trends(barometer)
     headline = next((s for s in statements if s.is_headline), None)
     headline_trend = tuple(series.get(headline.key, [])) if headline else ()
+    open_survey = barometer.open_survey
     if open_survey:  # its invitation names it within a sentence in the page's language
         year, title = open_survey
         title, lang = fragments.finnish_only(title)
@@ -128,7 +166,7 @@ def _index_context(published, open_survey, statements, points):
         ),
         "published": tuple(
             SurveyLink(year, *fragments.finnish_only(title))  # titles are kept in Finnish alone
-            for year, title, _figures in published
+            for year, title, _figures in barometer.surveys
         ),
     }
 

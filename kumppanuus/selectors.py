@@ -6,12 +6,23 @@ from typing import NamedTuple
 import fragments
 from barometer.models import Survey
 from barometer.results import trends
-from barometer.selectors import survey_results_for
+from barometer.selectors import (
+    PublishedBarometer,
+    barometer_trends,
+    latest_headline,
+    published_barometer,
+    survey_results_for,
+)
 from networks.models import Event
 from networks.selectors import event_items, network_counts, network_groups
 from programme.models import AssessmentRound
 from programme.progress import chart_rows, figures_sentence
-from programme.selectors import round_figures_for
+from programme.selectors import (
+    StoredRound,
+    latest_stored_round,
+    round_figures_for,
+    stored_round_figures,
+)
 
 from .models import AnnualReview
 from .reviews import network_count_text
@@ -35,8 +46,12 @@ class BarometerFigure(NamedTuple):
 
 @dataclass
 class HomePage:
-    programme: ProgrammeFigure | None = None  # of the latest closed round
-    barometer: BarometerFigure | None = None  # of the latest published survey
+    # Plain rows or values, drawn by home_figures: the latest closed round's stored figures
+    # (StoredRound), else its live ProgrammeFigure, or None.
+    programme: StoredRound | ProgrammeFigure | None = None
+    # The published surveys (PublishedBarometer), else the live BarometerFigure of the latest
+    # when its results are not stored, or None.
+    barometer: PublishedBarometer | BarometerFigure | None = None
     network_groups: list = None  # networks.selectors.NetworkGroup
     network_counts: dict = None
     upcoming_events: object = None  # a queryset, read by event_items
@@ -44,15 +59,19 @@ class HomePage:
 
 
 def home_page(events=3):
-    """Key figures of the latest published year as plain values, read through the programme's
-    and the barometer's own readers (stored figures for closed rounds and surveys)."""
+    """Key figures of the latest published year, read through the programme's and the
+    barometer's own readers: closed rounds' and surveys' stored figures as JSON text, decoded
+    only when home_figures draws them anew."""
     page = HomePage()
-    assessment_round = AssessmentRound.objects.latest_closed()
-    if assessment_round:
-        page.programme = programme_figure(round_figures_for(assessment_round))
-    survey = Survey.objects.published().order_by("-year").first()
-    if survey:
-        page.barometer = barometer_figure(survey)
+    page.programme = latest_stored_round()
+    if page.programme is None:  # no closed round, or one closed before figures were stored
+        assessment_round = AssessmentRound.objects.latest_closed()
+        page.programme = assessment_round and programme_figure(round_figures_for(assessment_round))
+    barometer = published_barometer()
+    if barometer.surveys and fragments.holds_json(barometer.surveys[0][2]):
+        page.barometer = barometer
+    elif barometer.surveys:  # the latest published survey's results are not stored
+        page.barometer = barometer_figure(Survey.objects.published().order_by("-year").first())
     page.network_groups = network_groups()
     page.network_counts = network_counts(page.network_groups)
     page.upcoming_events = Event.objects.public().upcoming()[:events]  # read as values
@@ -62,15 +81,30 @@ def home_page(events=3):
 
 def home_figures(page):
     """The front page's figure cards and review teaser, drawn once per distinct content."""
-    return fragments.draw(
+    return fragments.draw_with(
         "kumppanuus/includes/home_figures.html",
-        programme=page.programme,
-        barometer=page.barometer,
-        network_total=sum(page.network_counts.values()),
-        network_text=network_count_text(page.network_counts),
-        events=event_items(page.upcoming_events, show_network=True, compact=True),
-        review=page.latest_review,
+        _home_figures_context,
+        page.programme,
+        page.barometer,
+        page.network_counts,
+        event_items(page.upcoming_events, show_network=True, compact=True),
+        page.latest_review,
     )
+
+
+def _home_figures_context(programme, barometer, network_counts, events, review):
+    if isinstance(programme, StoredRound):
+        programme = programme_figure(stored_round_figures(programme))
+    if isinstance(barometer, PublishedBarometer):
+        barometer = stored_barometer_figure(barometer)
+    return {
+        "programme": programme,
+        "barometer": barometer,
+        "network_total": sum(network_counts.values()),
+        "network_text": network_count_text(network_counts),
+        "events": events,
+        "review": review,
+    }
 
 
 def programme_figure(figures):
@@ -84,19 +118,33 @@ def programme_figure(figures):
     )
 
 
+def stored_barometer_figure(barometer):
+    """The latest published survey's headline result and its trend from a PublishedBarometer
+    whose latest survey's results are stored, or None without a headline."""
+    headline = latest_headline(barometer)
+    if headline is None:
+        return None
+    year, agree_share, statement = headline
+    series, _statements = barometer_trends(barometer)
+    return _barometer_figure(year, agree_share, statement, series)
+
+
 def barometer_figure(survey):
     """The headline statement's result of `survey` and its trend, or None without one."""
     results = survey_results_for(survey)
     headline = next((r for r in results.statements if r.statement.is_headline), None)
     if headline is None:
         return None
-    trend = trends().get(headline.statement.key, [])
+    return _barometer_figure(survey.year, headline.agree_share, headline.statement, trends())
+
+
+def _barometer_figure(year, agree_share, statement, series):
     return BarometerFigure(
-        year=survey.year,
-        agree_share=headline.agree_share,
-        text=headline.statement.text,
-        lang=fragments.fallback_lang(headline.statement, "text"),
-        trend=tuple((year, agree) for year, agree, _answers in trend),
+        year=year,
+        agree_share=agree_share,
+        text=statement.text,
+        lang=fragments.fallback_lang(statement, "text"),
+        trend=tuple((year, agree) for year, agree, _answers in series.get(statement.key, [])),
     )
 
 

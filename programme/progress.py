@@ -129,10 +129,12 @@ def round_figures_data(assessment_round):
     }
 
 
-def round_figures_from_data(assessment_round, data):
-    """RoundFigures of a closed round from its stored JSON; the level names stay live (1 query)."""
-    # all(): a caller reading many rounds prefetches the levels once (programme__levels)
-    levels = sorted(assessment_round.programme.levels.all(), key=lambda level: level.rank)
+def round_figures_from_data(assessment_round, data, levels=None):
+    """RoundFigures of a closed round from its stored JSON; the level names stay live (`levels`
+    in rank order, read here unless given: 1 query)."""
+    if levels is None:
+        # all(): a caller reading many rounds prefetches the levels once (programme__levels)
+        levels = sorted(assessment_round.programme.levels.all(), key=lambda level: level.rank)
     transitions = data["transitions"]
     return _figures(
         assessment_round,

@@ -5,6 +5,7 @@ The status matrix is the page that draws the most: its cells (badges as HTML, on
 level, made once), its column and row URLs and its filter options are all built here with a
 fixed number of queries, whatever the size of the programme."""
 
+import json
 from dataclasses import dataclass
 from typing import NamedTuple
 from urllib.parse import urlencode
@@ -21,8 +22,14 @@ from networks.models import Network, networks_of_user
 from reversing import reverse_by
 
 from .badges import BadgeLevel, status_badge_html
-from .models import AssessmentRound, Measure, MeasureStatus, programme_links
-from .progress import measures_with_headline, network_completion, previous_round, round_figures
+from .models import AssessmentRound, Measure, MeasureStatus, StatusLevel, programme_links
+from .progress import (
+    measures_with_headline,
+    network_completion,
+    previous_round,
+    round_figures,
+    round_figures_from_data,
+)
 from .rules import sees_all_networks
 
 
@@ -206,6 +213,46 @@ def measure_assessments(statuses):
 def round_figures_for(assessment_round):
     """The round's RoundFigures: a closed round's stored figures (1 query), else computed."""
     return round_figures(assessment_round)
+
+
+class StoredRound(NamedTuple):
+    """A closed round's stored figures and its levels as plain rows: a fragment kept by them
+    is drawn anew when the figures are stored again or a level is renamed or recoloured."""
+
+    year: int
+    figures_json: str
+    levels: tuple  # (rank, colour, label_fi, label_sv, label_en), in rank order
+
+
+LEVEL_LABELS = ("label_fi", "label_sv", "label_en")
+
+
+def latest_stored_round():
+    """The latest closed round as StoredRound (2 queries); None without a closed round, or
+    when its figures are not stored (read it with round_figures_for)."""
+    latest = (
+        fragments.with_json_text(AssessmentRound.objects.closed(), "figures")
+        .order_by("-year")
+        .values_list("year", "programme_id", "figures_json")
+        .first()
+    )
+    if latest is None or not fragments.holds_json(latest[2]):
+        return None
+    year, programme_id, figures_json = latest
+    levels = StatusLevel.objects.filter(programme_id=programme_id).order_by("rank")
+    return StoredRound(
+        year, figures_json, tuple(levels.values_list("rank", "colour", *LEVEL_LABELS))
+    )
+
+
+def stored_round_figures(stored):
+    """RoundFigures of a StoredRound, decoded (no query)."""
+    levels = [
+        StatusLevel(rank=rank, colour=colour, **dict(zip(LEVEL_LABELS, labels, strict=True)))
+        for rank, colour, *labels in stored.levels
+    ]
+    assessment_round = AssessmentRound(year=stored.year, state=AssessmentRound.State.CLOSED)
+    return round_figures_from_data(assessment_round, json.loads(stored.figures_json), levels)
 
 
 def round_headline_ranks(assessment_round):

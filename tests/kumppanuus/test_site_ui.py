@@ -85,6 +85,32 @@ def test_home_figures_follow_the_data(client, demo_data):
     assert "(29/29)" in page and "100\u00a0%" in page
 
 
+def test_kept_home_figures_follow_their_inputs_and_equal_the_live_ones(client, demo_data):
+    """The figure cards are kept by the stored figures' JSON text and the rows beside them
+    (fragments.py). Read live instead (figures not stored), they are the same page; and a
+    level renamed or the headline given to another statement shows at once."""
+    from barometer.models import Statement
+
+    latest = AssessmentRound.objects.latest_closed()
+    survey = Survey.objects.published().order_by("-year").first()
+    stored = (latest.figures, survey.figures)
+    page = client.get("/").content.decode()
+    AssessmentRound.objects.filter(pk=latest.pk).update(figures=None)
+    Survey.objects.filter(pk=survey.pk).update(figures=None)
+    assert client.get("/").content.decode() == page
+    AssessmentRound.objects.filter(pk=latest.pk).update(figures=stored[0])
+    Survey.objects.filter(pk=survey.pk).update(figures=stored[1])
+    assert client.get("/").content.decode() == page
+    second = latest.programme.levels.order_by("rank")[1]
+    second.label_fi = "Valmisteilla R15"
+    second.save()
+    assert "vähintään tasolla ”Valmisteilla R15”" in client.get("/").content.decode()
+    other = Statement.objects.filter(is_headline=False, questions__survey=survey).first()
+    Statement.objects.update(is_headline=False)
+    Statement.objects.filter(pk=other.pk).update(is_headline=True)
+    assert f"<q>{other.text}</q>" in client.get("/").content.decode()
+
+
 def test_home_query_count_does_not_grow_with_statuses_and_answers(demo_data, count_queries):
     from tests.networks.test_queries import grow_networks
 
