@@ -88,8 +88,15 @@ def with_json_text(rows, field):
 
 
 def holds_json(text):
-    """Whether a JSON field read by with_json_text holds anything (not NULL, not {})."""
-    return text not in (None, "{}")
+    """Whether a JSON field read by with_json_text holds a JSON object with members, as stored
+    figures are: NULL, {}, [], null or any other value reads as nothing stored."""
+    stripped = (text or "").strip()
+    return stripped.startswith("{") and stripped[1:].lstrip() != "}"
+
+
+def holds_object(value):
+    """holds_json of a JSON field as decoded: a dict with members."""
+    return isinstance(value, dict) and bool(value)
 
 
 def fallback_lang(obj, field):

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
+import fragments
+
 from .models import (
     LIKERT_LABELS,
     Answer,
@@ -98,7 +100,7 @@ def survey_results(survey):
     """The survey's results: a closed survey's stored ones (1 query), else computed.
 
     Every page reads results through here; only survey_results_compute aggregates answers."""
-    if survey.state == Survey.State.CLOSED and survey.figures:
+    if survey.state == Survey.State.CLOSED and fragments.holds_object(survey.figures):
         return survey_results_from_data(survey, survey.figures)
     return survey_results_compute(survey)
 
@@ -297,10 +299,10 @@ def published_points():
     points = [
         point
         for survey in surveys
-        if survey.figures
+        if fragments.holds_object(survey.figures)
         for point in stored_points(survey.year, survey.figures)
     ]
-    live = [survey.pk for survey in surveys if not survey.figures]
+    live = [survey.pk for survey in surveys if not fragments.holds_object(survey.figures)]
     if live:
         points += (
             (year, key, agree, total, None)

@@ -10,7 +10,7 @@ unpublishes it.
 """
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from types import SimpleNamespace
 
 from django.conf import settings
@@ -62,6 +62,9 @@ class ReviewFigures:
         return [(year, agree) for year, agree, _answers in self.barometer_trend]
 
 
+REVIEW_FIGURES = [f.name for f in fields(ReviewFigures)]
+
+
 def review_body(review):
     """The review's body as HTML (figures, sections, highlights, events, contacts), drawn once
     per distinct content (fragments.py) from plain data: a published review's stored figures,
@@ -88,12 +91,14 @@ def page_reviews(may_preview):
 
 def _stored_body_context(figures_json, sections, year):
     stored = json.loads(figures_json)
-    figures = stored.get(translation.get_language()) or stored.get(settings.LANGUAGE_CODE)
+    languages = (translation.get_language(), settings.LANGUAGE_CODE)
+    figures = next((stored[code] for code in languages if isinstance(stored.get(code), dict)), {})
     return _body_context(figures, sections, year)
 
 
 def _body_context(stored, sections, year):
-    figures = ReviewFigures(**stored)
+    # Only the fields ReviewFigures has today: one dropped later leaves old reviews readable.
+    figures = ReviewFigures(**{name: stored[name] for name in REVIEW_FIGURES if name in stored})
     figures.barometer_trend = [tuple(point) for point in figures.barometer_trend]
     figures.events = [thaw(event) for event in figures.events]
     figures.highlight_groups = [

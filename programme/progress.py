@@ -11,6 +11,7 @@ from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, Subq
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+import fragments
 from networks.models import Network
 
 from .models import AssessmentConfirmation, AssessmentRound, Measure, MeasureStatus
@@ -72,7 +73,7 @@ def round_figures(assessment_round):
     """The round's figures: a closed round's stored ones (1 query), an open round's computed.
 
     Every page reads figures through here; only round_figures_compute aggregates the data."""
-    if not assessment_round.is_open and assessment_round.figures:
+    if not assessment_round.is_open and fragments.holds_object(assessment_round.figures):
         return round_figures_from_data(assessment_round, assessment_round.figures)
     return round_figures_compute(assessment_round)
 
@@ -135,10 +136,10 @@ def round_figures_from_data(assessment_round, data, levels=None):
     if levels is None:
         # all(): a caller reading many rounds prefetches the levels once (programme__levels)
         levels = sorted(assessment_round.programme.levels.all(), key=lambda level: level.rank)
-    transitions = data["transitions"]
+    transitions = data.get("transitions")  # .get: a block stored by an older version
     return _figures(
         assessment_round,
-        dict(data["counts"]),
+        dict(data.get("counts", [])),
         levels,
         None if transitions is None else Transitions(**transitions),
     )

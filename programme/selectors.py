@@ -257,8 +257,9 @@ def stored_round_figures(stored):
 
 def round_headline_ranks(assessment_round):
     """{measure pk: headline rank or None} when the round has stored figures, else None."""
-    if not assessment_round.is_open and assessment_round.figures:
-        return {int(pk): rank for pk, rank in assessment_round.figures["headlines"].items()}
+    figures = assessment_round.figures
+    if not assessment_round.is_open and fragments.holds_object(figures) and "headlines" in figures:
+        return {int(pk): rank for pk, rank in figures["headlines"].items()}
     return None
 
 
