@@ -6,6 +6,8 @@ list. A fragment here is a template drawn from plain data alone, so its HTML is 
 of that data, the language and the time zone, and it is kept by exactly those (the last
 FRAGMENT_MEMO_SIZE fragments of the process). Nothing is ever invalidated: the database is read
 on every request as before, a changed row is different data and so a new key, drawn anew.
+What a body is derived from is best the key itself (`draw_with`): the raw rows as read, and a
+closed year's stored figures as their JSON text (`with_json_text`), decoded only to draw.
 
 Plain data: text, numbers, dates, None, and tuples or lists of them; named tuples keep their
 field names for the template. A model instance, a dict or any other object is refused, because
