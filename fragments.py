@@ -115,6 +115,11 @@ def fallback_lang(obj, field):
     return format_html(' lang="{}"', default)
 
 
+def language_columns(field):
+    """`field`'s column in every language of the site: "text" → ("text_fi", "text_sv", …)."""
+    return tuple(f"{field}_{code}" for code, _name in settings.LANGUAGES)
+
+
 class TranslatedFields:
     """Translated fields read as plain values instead of model instances, for tables of
     hundreds of rows: `columns` (each field's column in the page's language and in Finnish, one

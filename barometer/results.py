@@ -8,7 +8,6 @@ follow from the totals minus the groups shown (complementary suppression, `suppr
 
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
@@ -219,9 +218,7 @@ def survey_results_data(survey):
 
 def statement_texts(statement):
     """{"text_fi": …, "text_sv": …, "text_en": …}: the statement's words in every language."""
-    return {
-        f"text_{code}": getattr(statement, f"text_{code}") for code, _name in settings.LANGUAGES
-    }
+    return {column: getattr(statement, column) for column in fragments.language_columns("text")}
 
 
 def statement_as_asked(statement, key, texts):

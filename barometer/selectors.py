@@ -21,7 +21,7 @@ from .results import (
 
 INDEX_BODY = "barometer/includes/index_body.html"
 RESULTS_BODY = "barometer/includes/survey_results_body.html"
-STATEMENT_TEXTS = ("text_fi", "text_sv", "text_en")
+STATEMENT_TEXTS = fragments.language_columns("text")
 
 
 class GroupRow(NamedTuple):
@@ -111,7 +111,7 @@ def barometer_trends(barometer):
     words = {key: texts for _year, key, _agree, _total, texts in points}  # the latest year's
     statements = [
         statement_as_asked(statement, statement.key, words[statement.key])
-        for statement in _statements(barometer).values()
+        for statement in _statements(barometer.statements).values()
         if statement.key in words
     ]
     return trends(points), statements
@@ -121,7 +121,7 @@ def latest_headline(barometer):
     """(year, share agreeing, the headline statement as asked) of the latest published
     survey, from its stored results; None without a headline among them."""
     year, _title, figures = barometer.surveys[0]
-    statements = _statements(barometer)
+    statements = _statements(barometer.statements)
     for item in json.loads(figures)["statements"]:
         statement = statements.get(item["statement"])
         if statement and statement.is_headline:
@@ -130,12 +130,13 @@ def latest_headline(barometer):
     return None
 
 
-def _statements(barometer):
+def _statements(rows):
+    """{pk: Statement} from rows of (pk, key, is_headline, *STATEMENT_TEXTS)."""
     return {
         pk: Statement(
             pk=pk, key=key, is_headline=headline, **dict(zip(STATEMENT_TEXTS, texts, strict=True))
         )
-        for pk, key, headline, *texts in barometer.statements
+        for pk, key, headline, *texts in rows
     }
 
 
@@ -205,14 +206,8 @@ def survey_results_body(survey):
 
 
 def _stored_body(figures_json, statement_rows, invited, intro):
-    statements = {
-        pk: Statement(
-            pk=pk, key=key, is_headline=headline, **dict(zip(STATEMENT_TEXTS, texts, strict=True))
-        )
-        for pk, key, headline, *texts in statement_rows
-    }
     results = survey_results_from_data(
-        Survey(invited=invited), json.loads(figures_json), statements
+        Survey(invited=invited), json.loads(figures_json), _statements(statement_rows)
     )
     return _body_data(results, intro)
 

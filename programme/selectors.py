@@ -224,7 +224,7 @@ class StoredRound(NamedTuple):
     levels: tuple  # (rank, colour, label_fi, label_sv, label_en), in rank order
 
 
-LEVEL_LABELS = ("label_fi", "label_sv", "label_en")
+LEVEL_LABELS = fragments.language_columns("label")
 
 
 def latest_stored_round():
