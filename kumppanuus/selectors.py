@@ -13,8 +13,7 @@ from barometer.selectors import (
     published_barometer,
     survey_results_for,
 )
-from networks.models import Event
-from networks.selectors import event_items, network_counts, network_groups
+from networks.selectors import EventList, event_items, network_counts, network_groups
 from programme.models import AssessmentRound
 from programme.progress import chart_rows, figures_sentence
 from programme.selectors import (
@@ -54,7 +53,7 @@ class HomePage:
     barometer: PublishedBarometer | BarometerFigure | None = None
     network_groups: list = None  # networks.selectors.NetworkGroup
     network_counts: dict = None
-    upcoming_events: object = None  # a queryset, read by event_items
+    upcoming_events: tuple = ()  # networks.selectors.EventRow
     latest_review: object = None  # ReviewItem of the latest published review, or None
 
 
@@ -74,7 +73,7 @@ def home_page(events=3):
         page.barometer = barometer_figure(Survey.objects.published().order_by("-year").first())
     page.network_groups = network_groups()
     page.network_counts = network_counts(page.network_groups)
-    page.upcoming_events = Event.objects.public().upcoming()[:events]  # read as values
+    page.upcoming_events = EventList("upcoming")[:events]
     page.latest_review = next(iter(review_items(limit=1)), None)
     return page
 

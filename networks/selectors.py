@@ -3,10 +3,12 @@
 from collections import defaultdict
 from typing import NamedTuple
 
-from django.db.models import F, QuerySet
+from django.db.models import F
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+import compiledsql
 import fragments
 from reversing import reverse_by
 
@@ -97,12 +99,9 @@ class EventRow(NamedTuple):
 
 def event_items(events, *, show_network=False, compact=False):
     """The <li> items of `events`, drawn from plain rows once per distinct content, language
-    and time zone; "" when there are none. A queryset is read here as values (1 query, no model
-    instances); a list holds models or a published review's stored copies."""
-    if isinstance(events, QuerySet):
-        rows = event_rows(events)
-    else:
-        rows = tuple(_event_row_of(event) for event in events)
+    and time zone; "" when there are none. `events` is a sequence of EventRows (an EventList's
+    page), or of models or a published review's stored copies."""
+    rows = tuple(event if isinstance(event, EventRow) else _event_row_of(event) for event in events)
     if not rows:
         return ""
     return fragments.draw(
@@ -110,21 +109,64 @@ def event_items(events, *, show_network=False, compact=False):
     )
 
 
-def event_rows(events):
-    """EventRows of the `events` queryset, in its order, read as values."""
+class EventList:
+    """The public events that are upcoming (soonest first) or past (latest first) at `now`,
+    of every network or of one, as a paginator reads them: `count()` and a slice of EventRows,
+    one compiled query each."""
+
+    def __init__(self, when, network=None, now=None):
+        self.when = when  # "upcoming" or "past"
+        self.network_pk = getattr(network, "pk", network)
+        self.now = now or timezone.now()
+
+    def count(self):
+        query = _NETWORK_EVENT_COUNT if self.network_pk else _EVENT_COUNT
+        ((count,),) = query.rows(self.when, **self._values())
+        return count
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice) or index.step:
+            raise TypeError("an EventList is read a slice at a time")
+        query = _NETWORK_EVENTS if self.network_pk else _EVENTS
+        return _event_rows(query.rows(self.when, index.start, index.stop, **self._values()))
+
+    def _values(self):
+        if self.network_pk:
+            return {"now": self.now, "network": self.network_pk}
+        return {"now": self.now}
+
+
+def _events_when(when, *, now, network=None):
+    events = events_of(network)
+    return events.upcoming(now) if when == "upcoming" else events.past(now)
+
+
+def _event_list_query(when, start, stop, *, now, network=None):
+    columns = ("pk", "title", "start", "end", "place", "online", "description", "network__slug")
+    events = _events_when(when, now=now, network=network)[start:stop]
+    return events.values_list(*columns, *fragments.TranslatedFields("network__name").columns)
+
+
+def _event_count_query(when, *, now, network=None):
+    return compiledsql.count_of(_events_when(when, now=now, network=network))
+
+
+_ENDS = {"now": Event._meta.get_field("end")}
+_OF_NETWORK = {**_ENDS, "network": Event._meta.get_field("network")}
+_EVENTS = compiledsql.CompiledQuery(_event_list_query, **_ENDS)
+_NETWORK_EVENTS = compiledsql.CompiledQuery(_event_list_query, **_OF_NETWORK)
+_EVENT_COUNT = compiledsql.CompiledQuery(_event_count_query, **_ENDS)
+_NETWORK_EVENT_COUNT = compiledsql.CompiledQuery(_event_count_query, **_OF_NETWORK)
+
+
+def _event_rows(rows):
+    """EventRows of _event_list_query's rows, in their order."""
     names = fragments.TranslatedFields("network__name")
-    rows = []
-    for pk, title, start, end, place, online, description, slug, *name in events.values_list(
-        "pk",
-        "title",
-        "start",
-        "end",
-        "place",
-        "online",
-        "description",
-        "network__slug",
-        *names.columns,
-    ):
+    events = []
+    for pk, title, start, end, place, online, description, slug, *name in rows:
         network = None
         if slug:
             ((network_name, lang),) = names.texts(name)
@@ -132,8 +174,8 @@ def event_rows(events):
             network = NetworkLink(network_name, url, lang)
         url = reverse_by("networks:event-detail", pk=pk)
         location = Event.location_text(place, online)
-        rows.append(_event_row(url, title, start, end, place, location, description, network))
-    return tuple(rows)
+        events.append(_event_row(url, title, start, end, place, location, description, network))
+    return tuple(events)
 
 
 def _event_row_of(event):

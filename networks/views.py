@@ -24,10 +24,11 @@ class NetworkDetailView(DetailView):
         return Network.objects.for_detail()
 
     def get_context_data(self, **kwargs):
-        events = self.object.events.all()
+        upcoming = selectors.EventList("upcoming", self.object)
+        past = selectors.EventList("past", self.object, now=upcoming.now)
         return super().get_context_data(
-            upcoming_items=selectors.event_items(events.upcoming()[:20]),
-            past_items=selectors.event_items(events.past()[:10], compact=True),
+            upcoming_items=selectors.event_items(upcoming[:20]),
+            past_items=selectors.event_items(past[:10], compact=True),
             **kwargs,
         )
 
@@ -59,11 +60,11 @@ class EventListView(ListView):
         form = self.get_filter_form()
         return form.cleaned_data.get("verkosto") if form.is_bound and form.is_valid() else None
 
-    def filtered_events(self):
-        return selectors.events_of(self.selected_network())
+    def filtered_events(self, when):
+        return selectors.EventList(when, self.selected_network())
 
     def get_queryset(self):
-        return self.filtered_events().upcoming()
+        return self.filtered_events("upcoming")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -79,7 +80,7 @@ class EventListView(ListView):
 
     def event_lists(self, context):
         """The page's lists of events, drawn (read as values)."""
-        past = self.filtered_events().past()[:5]
+        past = self.filtered_events("past")[:5]
         return {
             "upcoming_items": selectors.event_items(context["upcoming_events"], show_network=True),
             "past_items": selectors.event_items(past, show_network=True, compact=True),
@@ -94,7 +95,7 @@ class EventArchiveView(EventListView):
     paginate_by = 30
 
     def get_queryset(self):
-        return self.filtered_events().past()
+        return self.filtered_events("past")
 
     def event_lists(self, context):
         return {}  # the template groups the page's events by year
