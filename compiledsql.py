@@ -38,6 +38,11 @@ from modeltranslation.manager import FallbackValuesListIterable
 PLANS_PER_QUERY = 64  # shapes kept per query: a paginated list keeps one per page
 
 
+def query(**value_fields):
+    """A decorator: the function building the queryset becomes its CompiledQuery."""
+    return lambda build: CompiledQuery(build, **value_fields)
+
+
 class CompiledQuery:
     """`build(*shape, **values)` returns a values_list() queryset; `value_fields` names the
     model field that each value is compared with, which adapts it for the database."""

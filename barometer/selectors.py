@@ -6,6 +6,7 @@ from typing import NamedTuple
 from django.shortcuts import get_object_or_404
 from django.utils.html import format_html
 
+import compiledsql
 import fragments
 
 from .models import Question, Statement, Survey
@@ -72,13 +73,7 @@ class PublishedBarometer(NamedTuple):
 def published_barometer():
     """PublishedBarometer (2 queries; 1 more when a published survey's results are not
     stored, to aggregate them)."""
-    surveys = tuple(
-        fragments.with_json_text(
-            Survey.objects.published() | Survey.objects.filter(state=Survey.State.OPEN), "figures"
-        )
-        .order_by("-year")
-        .values_list("year", "title", "state", "figures_json")
-    )
+    surveys = _published_and_open_surveys.rows()
     published = tuple(
         (year, title, figures)
         for year, title, state, figures in surveys
@@ -88,11 +83,22 @@ def published_barometer():
         ((year, title) for year, title, state, _figures in surveys if state == Survey.State.OPEN),
         None,
     )
-    statements = Statement.objects.values_list("pk", "key", "is_headline", *STATEMENT_TEXTS)
     points = None
     if not all(fragments.holds_json(figures) for _year, _title, figures in published):
         points = tuple(published_points())
-    return PublishedBarometer(published, open_survey, tuple(statements), points)
+    return PublishedBarometer(published, open_survey, tuple(_statement_rows.rows()), points)
+
+
+@compiledsql.query()
+def _published_and_open_surveys():
+    surveys = Survey.objects.published() | Survey.objects.filter(state=Survey.State.OPEN)
+    surveys = fragments.with_json_text(surveys, "figures").order_by("-year")
+    return surveys.values_list("year", "title", "state", "figures_json")
+
+
+@compiledsql.query()
+def _statement_rows():
+    return Statement.objects.values_list("pk", "key", "is_headline", *STATEMENT_TEXTS)
 
 
 def barometer_trends(barometer):

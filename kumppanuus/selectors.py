@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import compiledsql
 import fragments
 from barometer.models import Survey
 from barometer.results import trends
@@ -159,12 +160,17 @@ def review_items(limit=None):
     """The published reviews' titles and leads, newest first (1 query), read as values
     without their stored figures."""
     texts = fragments.TranslatedFields("title", "lead")
-    rows = AnnualReview.objects.published().order_by("-year").values_list("year", *texts.columns)
     return [
         ReviewItem(year, *title, *lead)
-        for year, *values in rows[:limit]
+        for year, *values in _published_reviews.rows(limit)
         for title, lead in [texts.texts(values)]
     ]
+
+
+@compiledsql.query()
+def _published_reviews(limit):
+    reviews = AnnualReview.objects.published().order_by("-year")
+    return reviews.values_list("year", *fragments.TranslatedFields("title", "lead").columns)[:limit]
 
 
 def review_list():

@@ -46,16 +46,12 @@ def network_groups(with_themes=False):
     the prefetch's per-network querysets cost more than the page's rendering of them."""
     themes_of = defaultdict(list)
     if with_themes:
-        linked = Theme.objects.filter(networks__active=True).annotate(network_pk=F("networks"))
         names = fragments.TranslatedFields("name")
-        for network_pk, *values in linked.order_by("name").values_list(
-            "network_pk", *names.columns
-        ):
+        for network_pk, *values in _active_network_themes.rows():
             themes_of[network_pk].append(ThemeBadge(*names.texts(values)[0]))
     texts = fragments.TranslatedFields("name", "short_description")
     cards = {}
-    listed = Network.objects.active().order_by("kind", "order", "name")
-    for pk, slug, kind, *values in listed.values_list("pk", "slug", "kind", *texts.columns):
+    for pk, slug, kind, *values in _active_networks.rows():
         (name, name_lang), (description, description_lang) = texts.texts(values)
         cards.setdefault(kind, []).append(
             NetworkCard(
@@ -71,6 +67,20 @@ def network_groups(with_themes=False):
         NetworkGroup(kind, GROUP_TITLES.get(kind, ""), tuple(networks))
         for kind, networks in cards.items()
     ]
+
+
+@compiledsql.query()
+def _active_network_themes():
+    linked = Theme.objects.filter(networks__active=True).annotate(network_pk=F("networks"))
+    names = fragments.TranslatedFields("name")
+    return linked.order_by("name").values_list("network_pk", *names.columns)
+
+
+@compiledsql.query()
+def _active_networks():
+    listed = Network.objects.active().order_by("kind", "order", "name")
+    texts = fragments.TranslatedFields("name", "short_description")
+    return listed.values_list("pk", "slug", "kind", *texts.columns)
 
 
 def network_cards(groups):

@@ -17,6 +17,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
+import compiledsql
 import fragments
 from networks.models import Network, networks_of_user
 from reversing import reverse_by
@@ -230,19 +231,23 @@ LEVEL_LABELS = fragments.language_columns("label")
 def latest_stored_round():
     """The latest closed round as StoredRound (2 queries); None without a closed round, or
     when its figures are not stored (read it with round_figures_for)."""
-    latest = (
-        fragments.with_json_text(AssessmentRound.objects.closed(), "figures")
-        .order_by("-year")
-        .values_list("year", "programme_id", "figures_json")
-        .first()
-    )
-    if latest is None or not fragments.holds_json(latest[2]):
+    latest = _latest_closed_round.rows()
+    if not latest or not fragments.holds_json(latest[0][2]):
         return None
-    year, programme_id, figures_json = latest
+    ((year, programme_id, figures_json),) = latest
+    return StoredRound(year, figures_json, tuple(_level_rows.rows(programme_id=programme_id)))
+
+
+@compiledsql.query()
+def _latest_closed_round():
+    rounds = fragments.with_json_text(AssessmentRound.objects.closed(), "figures")
+    return rounds.order_by("-year").values_list("year", "programme_id", "figures_json")[:1]
+
+
+@compiledsql.query(programme_id=StatusLevel._meta.get_field("programme"))
+def _level_rows(*, programme_id):
     levels = StatusLevel.objects.filter(programme_id=programme_id).order_by("rank")
-    return StoredRound(
-        year, figures_json, tuple(levels.values_list("rank", "colour", *LEVEL_LABELS))
-    )
+    return levels.values_list("rank", "colour", *LEVEL_LABELS)
 
 
 def stored_round_figures(stored):
