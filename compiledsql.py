@@ -60,7 +60,9 @@ class CompiledQuery:
             raise TypeError(f"values {sorted(values)} != {sorted(self.value_fields)}")
         connection = connections[DEFAULT_DB_ALIAS]
         plan = self._plan(connection, shape)
-        return plan.run(connection, values) if plan else []
+        if plan is None:  # the ORM found the SQL can match nothing: let it answer each time
+            return list(self.build(*shape, **values))
+        return plan.run(connection, values)
 
     def _plan(self, connection, shape):
         key = (connection.vendor, get_language(), timezone.get_current_timezone_name(), shape)
@@ -78,7 +80,7 @@ class CompiledQuery:
 
     def _compile(self, connection, shape):
         sentinels = {
-            name: _sentinel(field, number)
+            name: _sentinel(field, number, connection)
             for number, (name, field) in enumerate(self.value_fields.items())
         }
         compiled = _compiled(self.build(*shape, **sentinels), connection)
@@ -175,16 +177,18 @@ def _column_order(queryset, compiler):
     return tuple(selected.index(name) for name in asked)
 
 
-def _sentinel(field, number):
-    """A value of `field`'s type that no real query compares with."""
+def _sentinel(field, number, connection):
+    """A value of `field`'s type that no real query compares with, within the column's range:
+    the ORM finds a query comparing a column with a value it cannot hold matches nothing."""
     field = getattr(field, "target_field", None) or field
     kind = field.get_internal_type()
+    if kind.endswith(("AutoField", "IntegerField")):
+        _low, high = connection.ops.integer_field_range(kind)
+        return (high or 2**31 - 1) - 1111 - number
     if kind in ("DateTimeField",):
         return datetime.datetime(1111, 11, 11, 11, 11, 11, 111 + number, tzinfo=datetime.UTC)
     if kind in ("DateField",):
         return datetime.date(1111, 11, 1 + number)
-    if kind.endswith(("AutoField", "IntegerField")):
-        return -111_111_111_111 - number
     if kind in ("CharField", "TextField", "SlugField"):
         return f"\u2063compiledsql-placeholder-{number}\u2063"
     raise ImproperlyConfigured(f"no placeholder for a {kind}")

@@ -11,6 +11,7 @@ from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, Subq
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+import compiledsql
 import fragments
 from networks.models import Network
 
@@ -266,11 +267,14 @@ def networks_no_reminder_reaches(rounds):
 
 def headline_history(measure):
     """The measure's headline rank per closed round, oldest first (1 query)."""
-    return list(
-        MeasureStatus.objects.public()
-        .filter(measure=measure)
-        .values("round__year")
-        .annotate(top=Max("level__rank"))
+    return _headline_history.rows(measure=measure.pk)
+
+
+@compiledsql.query(measure=MeasureStatus._meta.get_field("measure"))
+def _headline_history(*, measure):
+    statuses = MeasureStatus.objects.public().filter(measure=measure).values("round__year")
+    return (
+        statuses.annotate(top=Max("level__rank"))
         .order_by("round__year")
         .values_list("round__year", "top")
     )

@@ -23,7 +23,14 @@ from networks.models import Network, networks_of_user
 from reversing import reverse_by
 
 from .badges import BadgeLevel, status_badge_html
-from .models import AssessmentRound, Measure, MeasureStatus, StatusLevel, programme_links
+from .models import (
+    AssessmentRound,
+    Measure,
+    MeasureStatus,
+    Programme,
+    StatusLevel,
+    programme_links,
+)
 from .progress import (
     measures_with_headline,
     network_completion,
@@ -32,6 +39,26 @@ from .progress import (
     round_figures_from_data,
 )
 from .rules import sees_all_networks
+
+
+def default_programme_id():
+    """The pk of the latest closed round's programme or, before any, of the newest programme
+    (1 query; 2 before any closed round); None without any programme."""
+    for candidates in (_latest_closed_round_programme, _newest_programme):
+        rows = candidates.rows()
+        if rows:
+            return rows[0][0]
+    return None
+
+
+@compiledsql.query()
+def _latest_closed_round_programme():
+    return AssessmentRound.objects.closed().order_by("-year").values_list("programme_id")[:1]
+
+
+@compiledsql.query()
+def _newest_programme():
+    return Programme.objects.order_by("-first_year").values_list("pk")[:1]
 
 
 def round_links(assessment_round):
@@ -172,10 +199,16 @@ def measure_networks(measure):
     once per distinct content: a measure may have a hundred networks."""
     names = fragments.TranslatedFields("name")
     rows = []
-    for slug, active, *values in measure.networks.values_list("slug", "active", *names.columns):
+    for slug, active, *values in _networks_of_measure.rows(measure=measure.pk):
         ((name, lang),) = names.texts(values)
         rows.append(NetworkRow(name, linked_slug(slug, active), lang))
     return fragments.draw("programme/includes/measure_networks.html", networks=rows)
+
+
+@compiledsql.query(measure=Measure._meta.get_field("id"))
+def _networks_of_measure(*, measure):
+    names = fragments.TranslatedFields("name")
+    return Network.objects.filter(measures=measure).values_list("slug", "active", *names.columns)
 
 
 class AssessmentRow(NamedTuple):
@@ -187,20 +220,14 @@ class AssessmentRow(NamedTuple):
     note_lang: str
 
 
-def measure_assessments(statuses):
-    """A measure page's table of one year's network assessments (`statuses`, in order), read
-    as values and drawn from plain rows once per distinct content."""
+def measure_assessments(measure, year):
+    """A measure page's table of the networks' assessments of `year`'s closed round, in the
+    networks' order, read as values and drawn from plain rows once per distinct content."""
     texts = fragments.TranslatedFields("network__name", "level__label")
     badges = {}
     rows = []
-    for slug, active, note, level_id, rank, colour, *values in statuses.values_list(
-        "network__slug",
-        "network__active",
-        "note",
-        "level_id",
-        "level__rank",
-        "level__colour",
-        *texts.columns,
+    for slug, active, note, level_id, rank, colour, *values in _assessments_of_measure.rows(
+        measure=measure.pk, year=year
     ):
         (name, lang), label = texts.texts(values)
         if level_id not in badges:
@@ -209,6 +236,22 @@ def measure_assessments(statuses):
         slug = linked_slug(slug, active)
         rows.append(AssessmentRow(name, slug, lang, badges[level_id], note, note_lang))
     return fragments.draw("programme/includes/measure_assessments.html", rows=rows)
+
+
+@compiledsql.query(
+    measure=MeasureStatus._meta.get_field("measure"), year=AssessmentRound._meta.get_field("year")
+)
+def _assessments_of_measure(*, measure, year):
+    statuses = MeasureStatus.objects.public().filter(measure=measure, round__year=year)
+    return statuses.order_by("network__order", "network__name").values_list(
+        "network__slug",
+        "network__active",
+        "note",
+        "level_id",
+        "level__rank",
+        "level__colour",
+        *fragments.TranslatedFields("network__name", "level__label").columns,
+    )
 
 
 def round_figures_for(assessment_round):

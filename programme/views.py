@@ -7,7 +7,7 @@ from django.views.generic import DetailView, TemplateView
 from csvutil import csv_response
 
 from .history import history_sentence, history_table, programme_history
-from .models import AssessmentRound, Measure, MeasureStatus, Programme
+from .models import AssessmentRound, Measure, MeasureStatus
 from .progress import (
     chart_rows,
     figures_sentence,
@@ -15,6 +15,7 @@ from .progress import (
 )
 from .selectors import (
     MATRIX_PARAMETERS,
+    default_programme_id,
     matrix_for_round,
     matrix_table,
     measure_assessments,
@@ -109,13 +110,10 @@ class MeasureDetailView(DetailView):
         return measures.filter(programme_id=self._default_programme_id())
 
     def _default_programme_id(self):
-        latest = AssessmentRound.objects.closed().order_by("-year").values_list("programme_id")
-        newest = Programme.objects.order_by("-first_year").values_list("pk")
-        for candidates in (latest, newest):
-            programme = candidates.first()
-            if programme is not None:
-                return programme[0]
-        raise Http404
+        programme = default_programme_id()
+        if programme is None:
+            raise Http404
+        return programme
 
     def get_context_data(self, **kwargs):
         """The yearly headline of every published year, and the networks' assessments of one
@@ -129,12 +127,7 @@ class MeasureDetailView(DetailView):
         context["headline_history"] = [(year, levels.get(rank)) for year, rank in history]
         context["years"], context["year"] = years, year
         context["network_links"] = measure_networks(measure)
-        context["assessments"] = measure_assessments(
-            MeasureStatus.objects.public()
-            .filter(measure=measure, round__year=year)
-            .select_related("network", "level")
-            .order_by("network__order", "network__name")
-        )
+        context["assessments"] = measure_assessments(measure, year)
         return context
 
     def _year(self, years):

@@ -158,3 +158,29 @@ def test_a_translated_field_filled_in_by_fallback_is_refused(db):
     )
     with pytest.raises(ImproperlyConfigured, match="TranslatedFields"):
         by_name.rows(slug="matkailu")
+
+
+def test_every_kind_of_value_is_run_from_its_compiled_sql(db, django_assert_num_queries):
+    """A placeholder the column could not hold would make the ORM compile "matches nothing"
+    in its place: each kind of value the selectors send is compiled, and its rows are found."""
+    network = NetworkFactory(slug="matkailu", order=7)
+    event = EventFactory(network=network)
+    fields = {
+        "pk": NETWORK,  # a big auto field, through a foreign key
+        "order": Network._meta.get_field("order"),  # a positive integer
+        "slug": SLUG,  # text
+        "ends": END,  # a moment
+    }
+
+    def every_kind(*, pk, order, slug, ends):
+        events = Event.objects.filter(
+            network=pk, network__order=order, network__slug=slug, end=ends
+        )
+        return events.values_list("title")
+
+    query = compiledsql.CompiledQuery(every_kind, **fields)
+    values = {"pk": network.pk, "order": 7, "slug": "matkailu", "ends": event.end}
+    with django_assert_num_queries(1):
+        assert query.rows(**values) == [(event.title,)]
+    assert all(plan is not None for plan in query._plans.values())
+    assert query.rows(**{**values, "order": 8}) == []
