@@ -11,7 +11,16 @@ from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Exists, IntegerField, OuterRef, Subquery, Value
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
 from django.http import Http404
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -28,6 +37,7 @@ from .models import (
     Measure,
     MeasureStatus,
     Programme,
+    RoundPromotion,
     StatusLevel,
     programme_links,
 )
@@ -137,13 +147,12 @@ def network_statuses(network):
     statuses (3 queries), drawn from plain rows once per distinct content. Rows are read as
     values, not model instances, and what is derived from them (shortened titles, URLs) is
     left to the kept fragment: a network may promote hundreds of measures."""
-    latest = AssessmentRound.objects.latest_closed()
-    if latest is None:
+    latest = _latest_closed_round_of_networks.rows()
+    if not latest:
         return ""
+    ((round_pk, year, programme_id, is_stored, *programme_name),) = latest
     labels = fragments.TranslatedFields("level__label")
-    statuses = latest.statuses.filter(network=network).values_list(
-        "measure_id", "note", "level_id", "level__rank", "level__colour", *labels.columns
-    )
+    statuses = _network_statuses.rows(round=round_pk, network=network.pk)
     badges = {None: status_badge_html(None)}
     notes = {}
     level_of = {}
@@ -153,13 +162,10 @@ def network_statuses(network):
             badges[level_id] = status_badge_html(BadgeLevel(rank, colour, *label))
         level_of[measure_id], notes[measure_id] = level_id, note
     titles = fragments.TranslatedFields("title")
-    measures = (
-        Measure.objects.filter(
-            pk__in=Subquery(round_links(latest).filter(network=network).values("measure_id"))
-        )
-        .order_by("order", "code")
-        .values_list("pk", "code", *titles.columns)
-    )
+    if is_stored:
+        measures = _network_measures_stored.rows(round=round_pk, network=network.pk)
+    else:
+        measures = _network_measures_today.rows(programme=programme_id, network=network.pk)
     rows = []
     for pk, code, *values in measures:
         ((title, lang),) = titles.texts(values)
@@ -174,12 +180,56 @@ def network_statuses(network):
                 note_lang=note_lang,
             )
         )
+    ((programme, _lang),) = fragments.TranslatedFields("programme__name").texts(programme_name)
     return fragments.draw(
-        "programme/includes/network_statuses.html",
-        year=latest.year,
-        programme=latest.programme.name,
-        rows=rows,
+        "programme/includes/network_statuses.html", year=year, programme=programme, rows=rows
     )
+
+
+@compiledsql.query()
+def _latest_closed_round_of_networks():
+    """The latest closed round: pk, year, programme, whether stored, the programme's name."""
+    stored = ExpressionWrapper(Q(figures__isnull=False), output_field=BooleanField())
+    rounds = AssessmentRound.objects.closed().annotate(is_stored=stored).order_by("-year")
+    name = fragments.TranslatedFields("programme__name").columns
+    return rounds.values_list("pk", "year", "programme_id", "is_stored", *name)[:1]
+
+
+_ROUND_AND_NETWORK = {
+    "round": MeasureStatus._meta.get_field("round"),
+    "network": MeasureStatus._meta.get_field("network"),
+}
+
+
+@compiledsql.query(**_ROUND_AND_NETWORK)
+def _network_statuses(*, round, network):
+    statuses = MeasureStatus.objects.filter(round=round, network=network)
+    return statuses.values_list(
+        "measure_id",
+        "note",
+        "level_id",
+        "level__rank",
+        "level__colour",
+        *fragments.TranslatedFields("level__label").columns,
+    )
+
+
+def _measures_in(links):
+    measures = Measure.objects.filter(pk__in=Subquery(links.values("measure_id")))
+    titles = fragments.TranslatedFields("title").columns
+    return measures.order_by("order", "code").values_list("pk", "code", *titles)
+
+
+@compiledsql.query(**_ROUND_AND_NETWORK)
+def _network_measures_stored(*, round, network):
+    return _measures_in(RoundPromotion.objects.filter(round=round, network=network))
+
+
+@compiledsql.query(
+    programme=Measure._meta.get_field("programme"), network=MeasureStatus._meta.get_field("network")
+)
+def _network_measures_today(*, programme, network):
+    return _measures_in(programme_links(programme).filter(network=network))
 
 
 def linked_slug(slug, active):

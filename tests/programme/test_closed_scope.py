@@ -80,6 +80,29 @@ def test_a_network_page_lists_what_it_promoted_in_the_closed_year(client, demo_d
     assert table(client.get(page).content.decode()) == table(before)
 
 
+def test_a_round_closed_before_scopes_were_stored_lists_todays_links(client, demo_data):
+    """A round closed before figures and scope were stored has only today's links: its network
+    page reads those, the same table while they are unchanged, and follows a later edit."""
+    closed = AssessmentRound.objects.get(year=2020)
+    joining = Network.objects.exclude(measures__code="99").filter(active=True).first()
+    page = joining.get_absolute_url()
+    stored = table(client.get(page).content.decode())
+    AssessmentRound.objects.filter(pk=closed.pk).update(figures=None)
+    assert table(client.get(page).content.decode()) == stored
+
+    new = Measure.objects.create(
+        programme=closed.programme,
+        priority=Priority.objects.filter(programme=closed.programme).first(),
+        code="99",
+        title="Uusi toimenpide 2021",
+        order=999,
+    )
+    new.networks.add(joining)
+    assert "Uusi toimenpide 2021" in table(client.get(page).content.decode())
+    AssessmentRound.objects.filter(pk=closed.pk).update(figures=closed.figures)
+    assert table(client.get(page).content.decode()) == stored
+
+
 def test_reopening_and_closing_again_takes_the_links_of_that_moment(client, demo_data):
     """Reopening is the editor's deliberate step: the round then closes with today's links."""
     editor = user("toimittaja")
