@@ -343,6 +343,21 @@ def _level_rows(*, programme_id):
     return levels.values_list("rank", "colour", *LEVEL_LABELS)
 
 
+def badge_levels(programme_id):
+    """{rank: BadgeLevel} of the programme's scale, labels in the page's language (1 query)."""
+    labels = fragments.TranslatedFields("label")
+    return {
+        rank: BadgeLevel(rank, colour, *labels.texts(values)[0])
+        for rank, colour, *values in _badge_level_rows.rows(programme_id=programme_id)
+    }
+
+
+@compiledsql.query(programme_id=StatusLevel._meta.get_field("programme"))
+def _badge_level_rows(*, programme_id):
+    levels = StatusLevel.objects.filter(programme_id=programme_id)
+    return levels.values_list("rank", "colour", *fragments.TranslatedFields("label").columns)
+
+
 def stored_round_figures(stored):
     """RoundFigures of a StoredRound, decoded (no query)."""
     levels = [

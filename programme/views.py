@@ -15,6 +15,7 @@ from .progress import (
 )
 from .selectors import (
     MATRIX_PARAMETERS,
+    badge_levels,
     default_programme_id,
     matrix_for_round,
     matrix_table,
@@ -120,7 +121,7 @@ class MeasureDetailView(DetailView):
         year (`?vuosi=`, default the latest): the page grows with the networks, not the years."""
         context = super().get_context_data(**kwargs)
         measure = self.object
-        levels = {level.rank: level for level in measure.programme.levels.all()}
+        levels = badge_levels(measure.programme_id)
         history = headline_history(measure)
         years = [year for year, _rank in history]
         year = self._year(years)
