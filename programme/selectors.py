@@ -82,12 +82,16 @@ def round_links(assessment_round):
 def round_measures(assessment_round):
     """The round's measures: a stored round's as it closed, otherwise today's."""
     if assessment_round.is_stored:
-        # EXISTS probes the (round, measure, network) index once per measure; IN (SELECT …)
-        # read all of the round's promotions (one per measure and network) on every query.
-        return Measure.objects.filter(
-            Exists(assessment_round.promotions.filter(measure=OuterRef("pk")))
-        )
+        return _promoted_in(assessment_round.pk)
     return Measure.objects.filter(programme_id=assessment_round.programme_id)
+
+
+def _promoted_in(round_pk):
+    """The measures a stored round's scope holds. EXISTS probes the (round, measure, network)
+    index once per measure; IN (SELECT …) read all of the round's promotions (one per measure
+    and network) on every query."""
+    promotions = RoundPromotion.objects.filter(round=round_pk, measure=OuterRef("pk"))
+    return Measure.objects.filter(Exists(promotions))
 
 
 class MeasureRow(NamedTuple):
@@ -95,6 +99,22 @@ class MeasureRow(NamedTuple):
     title: str
     lang: str  # ' lang="fi"' when the title falls back to Finnish
     badge: str  # safe HTML
+
+
+def _measure_table_rows(measures):
+    titles = fragments.TranslatedFields("title", "priority__title")
+    rows = measures.order_by("priority__order", "priority__code", "order", "code")
+    return rows.values_list(
+        "pk", "code", "headline_rank", "priority_id", "priority__code", *titles.columns
+    )
+
+
+@compiledsql.query(round=RoundPromotion._meta.get_field("round"))
+def _stored_measure_table_rows(*, round):
+    """A stored round's measure table: its ranks come from the stored figures."""
+    return _measure_table_rows(
+        _promoted_in(round).annotate(headline_rank=Value(None, IntegerField()))
+    )
 
 
 class PriorityRows(NamedTuple):
@@ -110,15 +130,10 @@ def measure_table(assessment_round, levels):
     live (1 query). Rows are values, not model instances: a programme may have hundreds."""
     stored = round_headline_ranks(assessment_round)
     if stored is None:
-        measures = measures_with_headline(assessment_round)
+        rows = _measure_table_rows(measures_with_headline(assessment_round))
     else:
-        measures = round_measures(assessment_round).annotate(
-            headline_rank=Value(None, IntegerField())
-        )
+        rows = _stored_measure_table_rows.rows(round=assessment_round.pk)
     titles = fragments.TranslatedFields("title", "priority__title")
-    rows = measures.order_by("priority__order", "priority__code", "order", "code").values_list(
-        "pk", "code", "headline_rank", "priority_id", "priority__code", *titles.columns
-    )
     badges = {level.rank: status_badge_html(level) for level in levels}
     not_assessed = status_badge_html(None)
     groups = {}
