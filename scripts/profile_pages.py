@@ -12,9 +12,10 @@ Run after `scripts/bench.py` has prepared its databases (it uses .bench/demo.sql
 With `--split`, no profiler: each page's time (direct WSGI calls, best of 5 rounds) split into
 the ORM (compiling and running queries and making their rows, wherever they run, templates
 included), templates (without the ORM run inside them) and the rest (middleware, views,
-selectors' Python, querysets being put together with filter() and annotate()). Writes
-(INSERT, DELETE) and raw `connection.cursor()` queries are not timed as ORM; public pages make
-none. What another template engine could save is at most the template column.
+selectors' Python, querysets being put together with filter() and annotate()). A compiled
+query (compiledsql.py) is ORM time as a whole. Writes (INSERT, DELETE) and raw
+`connection.cursor()` queries are not timed as ORM; public pages make none. What another
+template engine could save is at most the template column.
 """
 
 import argparse
@@ -136,11 +137,16 @@ def print_split(pages, requests):
     from django.db.models.sql.compiler import SQLCompiler
     from django.template.backends.django import Template
 
+    import compiledsql
+
     templates = Timer()
     orm = Timer(within=templates)
     Template.render = templates.wrap(Template.render)
     QuerySet._fetch_all = orm.wrap(QuerySet._fetch_all)
     SQLCompiler.execute_sql = orm.wrap(SQLCompiler.execute_sql)
+    # A compiled query's whole call: finding its plan (compiling it the first time),
+    # running its SQL and converting the rows.
+    compiledsql.CompiledQuery.rows = orm.wrap(compiledsql.CompiledQuery.rows)
     application = get_wsgi_application()
 
     def call(path):
