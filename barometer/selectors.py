@@ -185,21 +185,24 @@ def published_survey(year):
     )
 
 
+@compiledsql.query(survey=Question._meta.get_field("survey"))
+def _likert_statements(*, survey):
+    """The statements a survey asked, in the order asked."""
+    questions = Question.objects.filter(survey=survey, kind=Question.Kind.LIKERT).order_by("pk")
+    return questions.values_list(
+        "statement_id",
+        "statement__key",
+        "statement__is_headline",
+        *(f"statement__{text}" for text in STATEMENT_TEXTS),
+    )
+
+
 def survey_results_body(survey):
     """The results page's body (respondents, the statements' charts and tables), drawn from
     plain data once per distinct content: a closed survey's from its stored results, kept by
     their JSON text, and its statements' rows (1 query); any other's from its live results."""
     if survey.state == Survey.State.CLOSED and fragments.holds_json(survey.figures_json):
-        statements = tuple(
-            Question.objects.filter(survey=survey, kind=Question.Kind.LIKERT)
-            .order_by("pk")
-            .values_list(
-                "statement_id",
-                "statement__key",
-                "statement__is_headline",
-                *(f"statement__{text}" for text in STATEMENT_TEXTS),
-            )
-        )
+        statements = tuple(_likert_statements.rows(survey=survey.pk))
         return fragments.draw_with(
             RESULTS_BODY,
             _stored_body,

@@ -60,25 +60,28 @@ class IdeaQuerySet(models.QuerySet):
             .values("year", "topic", "state")
             .annotate(count=Count("pk"))
             .order_by("-year", "topic", "state")
+            .values_list("year", "topic", "state", "count")
         )
-
-    def summary_by_year(self):
-        """[(year, {"total", "topics": {label: n}, "states": {label: n}})], newest first."""
-        topics, states = dict(Idea.Topic.choices), dict(Idea.State.choices)
-        years = {}
-        for row in self.summary_counts():
-            year = years.setdefault(row["year"], {"total": 0, "topics": {}, "states": {}})
-            year["total"] += row["count"]
-            for group, labels, key in (("topics", topics, "topic"), ("states", states, "state")):
-                label = labels.get(row[key], row[key])
-                year[group][label] = year[group].get(label, 0) + row["count"]
-        return sorted(years.items(), reverse=True)
 
     def with_public_response(self):
         return self.exclude(public_response="").order_by("-created")
 
     def forwarded_to_networks_of(self, user):
         return self.filter(forwarded_to__contacts__user=user).distinct()
+
+
+def summary_by_year(counts):
+    """[(year, {"total", "topics": {label: n}, "states": {label: n}})], newest first, of
+    summary_counts() rows."""
+    topics, states = dict(Idea.Topic.choices), dict(Idea.State.choices)
+    years = {}
+    for year_number, topic, state, count in counts:
+        year = years.setdefault(year_number, {"total": 0, "topics": {}, "states": {}})
+        year["total"] += count
+        for group, labels, key in (("topics", topics, topic), ("states", states, state)):
+            label = labels.get(key, key)
+            year[group][label] = year[group].get(label, 0) + count
+    return sorted(years.items(), reverse=True)
 
 
 class Idea(models.Model):

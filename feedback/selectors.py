@@ -3,9 +3,10 @@
 import datetime
 from typing import NamedTuple
 
+import compiledsql
 import fragments
 
-from .models import Idea
+from .models import Idea, summary_by_year
 
 
 class YearSummary(NamedTuple):
@@ -28,12 +29,10 @@ def idea_summary(responses_shown=30):
     published to ideas (2 queries), read as values and drawn once per distinct content."""
     years = [
         YearSummary(year, counts["total"], _labelled(counts["topics"]), _labelled(counts["states"]))
-        for year, counts in Idea.objects.summary_by_year()
+        for year, counts in summary_by_year(_summary_counts.rows())
     ]
     topics, states = dict(Idea.Topic.choices), dict(Idea.State.choices)
-    rows = Idea.objects.with_public_response().values_list(
-        "created", "topic", "state", "summary", "public_response"
-    )[:responses_shown]
+    rows = _public_responses.rows(responses_shown)
     responses = [
         PublicResponse(
             created, str(topics.get(topic, topic)), str(states.get(state, state)), summary, response
@@ -43,6 +42,18 @@ def idea_summary(responses_shown=30):
     return fragments.draw(
         "feedback/includes/idea_summary_body.html", years=years, responses=responses
     )
+
+
+@compiledsql.query()
+def _summary_counts():
+    return Idea.objects.summary_counts()
+
+
+@compiledsql.query()
+def _public_responses(shown):
+    """Numbers and published answers only: never an idea's sender."""
+    ideas = Idea.objects.with_public_response()
+    return ideas.values_list("created", "topic", "state", "summary", "public_response")[:shown]
 
 
 def _labelled(counts):
