@@ -141,7 +141,7 @@ def live_review_figures(review):
         Network.objects.active().order_by().values_list("kind").annotate(n=Count("pk"))
     )
     figures.network_names = [network.name for network in networks]
-    events = Event.objects.with_network().in_year(review.year).order_by("start", "pk")
+    events = Event.objects.public().in_year(review.year).order_by("start", "pk")
     figures.events = [event_snapshot(event) for event in events]
     figures.highlight_groups = highlight_groups(review)
     figures.contacts = [contact_snapshot(person) for person in review.contacts.all()]

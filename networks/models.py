@@ -129,11 +129,11 @@ def can_edit_event(user, network):
 class EventQuerySet(models.QuerySet):
     def upcoming(self, now=None):
         now = now or timezone.now()
-        return self.filter(end__gte=now).order_by("start")
+        return self.filter(end__gte=now).order_by("start", "pk")  # pk: pages split ties alike
 
     def past(self, now=None):
         now = now or timezone.now()
-        return self.filter(end__lt=now).order_by("-start")
+        return self.filter(end__lt=now).order_by("-start", "-pk")
 
     def in_year(self, year):
         return self.filter(start__year=year)

@@ -1,5 +1,6 @@
 from django import forms
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, ListView, TemplateView
 
@@ -61,7 +62,11 @@ class EventListView(ListView):
         return form.cleaned_data.get("verkosto") if form.is_bound and form.is_valid() else None
 
     def filtered_events(self, when):
-        return selectors.EventList(when, self.selected_network())
+        """The page's lists read at one instant: an event ending between two clock reads
+        would be both upcoming and past."""
+        if not hasattr(self, "_now"):
+            self._now = timezone.now()
+        return selectors.EventList(when, self.selected_network(), now=self._now)
 
     def get_queryset(self):
         return self.filtered_events("upcoming")
