@@ -110,28 +110,19 @@ def spread(db):
         (closed, 6, 6),
         (None, 4, 4),
     ):
-        for k in range(past):
-            minute += 1
-            start = now - timedelta(days=2 + k, minutes=minute)
-            events.append(
-                EventFactory(
-                    network=network,
-                    start=start,
-                    end=start + timedelta(hours=2),
-                    title=f"Mennyt {getattr(network, 'slug', 'ei-verkostoa')} {k}",
+        slug = getattr(network, "slug", "ei-verkostoa")
+        for label, count, sign in (("Mennyt", past, -1), ("Tuleva", upcoming, 1)):
+            for k in range(count):
+                minute += 1
+                start = now + sign * timedelta(days=2 + k, minutes=minute)
+                events.append(
+                    EventFactory(
+                        network=network,
+                        start=start,
+                        end=start + timedelta(hours=2),
+                        title=f"{label} {slug} {k}",
+                    )
                 )
-            )
-        for k in range(upcoming):
-            minute += 1
-            start = now + timedelta(days=2 + k, minutes=minute)
-            events.append(
-                EventFactory(
-                    network=network,
-                    start=start,
-                    end=start + timedelta(hours=2),
-                    title=f"Tuleva {getattr(network, 'slug', 'ei-verkostoa')} {k}",
-                )
-            )
     return {"now": now, "a": a, "b": b, "c": c, "closed": closed, "events": events}
 
 
