@@ -2,9 +2,59 @@
 
 from django.utils.translation import gettext as _
 
+import compiledsql
+import fragments
+
 from .models import AssessmentRound
 from .progress import chart_rows, percent_text
-from .selectors import round_figures_for
+from .selectors import StoredRound, level_rows, round_figures_for, stored_round_figures
+
+SECTION = "programme/includes/history_section.html"
+
+
+def history_section(assessment_round):
+    """The programme page's years section (chart, sentence, table) up to the round's year,
+    drawn once per distinct content: kept by the closed rounds' stored figures as JSON text and
+    the levels' rows, decoded only when drawn anew (2 queries); read live when some round's
+    figures are not stored."""
+    rounds = _closed_rounds_up_to.rows(
+        programme=assessment_round.programme_id, year=assessment_round.year
+    )
+    if rounds and all(fragments.holds_json(figures) for _year, figures in rounds):
+        levels = tuple(level_rows.rows(programme_id=assessment_round.programme_id))
+        return fragments.draw_with(SECTION, _stored_section_context, tuple(rounds), levels)
+    return fragments.draw(SECTION, **_section_context(programme_history(assessment_round)))
+
+
+@compiledsql.query(
+    programme=AssessmentRound._meta.get_field("programme"),
+    year=AssessmentRound._meta.get_field("year"),
+)
+def _closed_rounds_up_to(*, programme, year):
+    rounds = AssessmentRound.objects.closed().filter(programme_id=programme, year__lte=year)
+    return (
+        fragments.with_json_text(rounds, "figures")
+        .order_by("year")
+        .values_list("year", "figures_json")
+    )
+
+
+def _stored_section_context(rounds, levels):
+    return _section_context(
+        [
+            (year, _rows(stored_round_figures(StoredRound(year, figures, levels))))
+            for year, figures in rounds
+        ]
+    )
+
+
+def _section_context(history):
+    return {
+        "history": history,
+        "history_sentence": history_sentence(history),
+        "history_table": history_table(history),
+        "history_title": _("Toimenpiteiden osuudet tilan mukaan vuosittain"),
+    }
 
 
 def programme_history(assessment_round):

@@ -343,7 +343,7 @@ def latest_stored_round():
     if not latest or not fragments.holds_json(latest[0][2]):
         return None
     ((year, programme_id, figures_json),) = latest
-    return StoredRound(year, figures_json, tuple(_level_rows.rows(programme_id=programme_id)))
+    return StoredRound(year, figures_json, tuple(level_rows.rows(programme_id=programme_id)))
 
 
 @compiledsql.query()
@@ -353,7 +353,7 @@ def _latest_closed_round():
 
 
 @compiledsql.query(programme_id=StatusLevel._meta.get_field("programme"))
-def _level_rows(*, programme_id):
+def level_rows(*, programme_id):
     levels = StatusLevel.objects.filter(programme_id=programme_id).order_by("rank")
     return levels.values_list("rank", "colour", *LEVEL_LABELS)
 

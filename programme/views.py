@@ -6,7 +6,7 @@ from django.views.generic import DetailView, TemplateView
 
 from csvutil import csv_response
 
-from .history import history_sentence, history_table, programme_history
+from .history import history_section
 from .models import AssessmentRound, Measure, MeasureStatus
 from .progress import (
     chart_rows,
@@ -67,17 +67,13 @@ class ProgrammeView(ClosedRoundMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         figures = round_figures_for(self.round)
-        history = programme_history(self.round)
         context.update(
             figures=figures,
             sentence=figures_sentence(figures),
             measure_table=measure_table(self.round, [item.level for item in figures.levels]),
             figures_chart_rows=chart_rows(figures),
             chart_title=_("Toimenpiteet tilan mukaan %(year)s") % {"year": self.round.year},
-            history=history,
-            history_sentence=history_sentence(history),
-            history_table=history_table(history),
-            history_title=_("Toimenpiteiden osuudet tilan mukaan vuosittain"),
+            history_section=history_section(self.round),
         )
         return context
 

@@ -196,3 +196,33 @@ def test_open_data_json_matches_csv(client, demo_data):
     assert data["lisenssi"] == "CC BY 4.0"
     assert len(data["tilat"]) == 135
     assert "CC BY 4.0" in client.get("/avoin-data/").content.decode()
+
+
+def years_section(page):
+    match = re.search(r'<section aria-labelledby="vuosittain".*?</section>', page, re.S)
+    assert match, "no years section"
+    return match.group(0)
+
+
+def test_years_section_follows_stored_figures_and_equals_the_live_one(client, demo_data):
+    """The years section is kept by the closed rounds' stored figures as text and the levels'
+    rows: figures stored anew or a renamed level show at once, and read live (figures not
+    stored) it is the same section."""
+    stored = years_section(client.get("/ohjelma/").content.decode())
+    assert "Kehitys vuosina 2019–2020" in stored
+    rounds = {r.year: r for r in AssessmentRound.objects.closed()}
+    kept = {year: r.figures for year, r in rounds.items()}
+    AssessmentRound.objects.filter(year=2019).update(figures=None)
+    assert years_section(client.get("/ohjelma/").content.decode()) == stored
+
+    moved = json.loads(json.dumps(kept[2019]))
+    moved["counts"] = [[rank, count + 1 if rank == 1 else count] for rank, count in moved["counts"]]
+    AssessmentRound.objects.filter(year=2019).update(figures=moved)
+    assert years_section(client.get("/ohjelma/").content.decode()) != stored
+
+    AssessmentRound.objects.filter(year=2019).update(figures=kept[2019])
+    assert years_section(client.get("/ohjelma/").content.decode()) == stored
+    level = rounds[2020].programme.levels.order_by("rank")[1]
+    level.label_fi = "Valmisteilla R16"
+    level.save()
+    assert "Valmisteilla R16" in years_section(client.get("/ohjelma/").content.decode())
