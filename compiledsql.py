@@ -58,6 +58,8 @@ class CompiledQuery:
         can match nothing)."""
         if values.keys() != self.value_fields.keys():
             raise TypeError(f"values {sorted(values)} != {sorted(self.value_fields)}")
+        if None in values.values():  # the ORM compiles IS NULL for it, not "= %s"
+            raise TypeError("a compiled query's value is never None: make it another query")
         connection = connections[DEFAULT_DB_ALIAS]
         plan = self._plan(connection, shape)
         if plan is None:  # the ORM found the SQL can match nothing: let it answer each time

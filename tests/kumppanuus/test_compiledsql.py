@@ -184,3 +184,9 @@ def test_every_kind_of_value_is_run_from_its_compiled_sql(db, django_assert_num_
         assert query.rows(**values) == [(event.title,)]
     assert all(plan is not None for plan in query._plans.values())
     assert query.rows(**{**values, "order": 8}) == []
+
+
+def test_none_is_refused_as_a_value(db):
+    """`= NULL` matches nothing where the ORM would have compiled `IS NULL`."""
+    with pytest.raises(TypeError):
+        ENDING_AFTER.rows(0, 5, now=timezone.now(), network=None)
