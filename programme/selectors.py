@@ -54,16 +54,11 @@ from .rules import sees_all_networks
 def default_programme_id():
     """The pk of the latest closed round's programme or, before any, of the newest programme
     (1 query; 2 before any closed round); None without any programme."""
-    for candidates in (_latest_closed_round_programme, _newest_programme):
-        rows = candidates.rows()
-        if rows:
-            return rows[0][0]
-    return None
-
-
-@compiledsql.query()
-def _latest_closed_round_programme():
-    return AssessmentRound.objects.closed().order_by("-year").values_list("programme_id")[:1]
+    latest = _latest_closed_round_row.rows()
+    if latest:
+        return latest[0][2]
+    newest = _newest_programme.rows()
+    return newest[0][0] if newest else None
 
 
 @compiledsql.query()
@@ -162,7 +157,7 @@ def network_statuses(network):
     statuses (3 queries), drawn from plain rows once per distinct content. Rows are read as
     values, not model instances, and what is derived from them (shortened titles, URLs) is
     left to the kept fragment: a network may promote hundreds of measures."""
-    latest = _latest_closed_round_of_networks.rows()
+    latest = _latest_closed_round_row.rows()
     if not latest:
         return ""
     ((round_pk, year, programme_id, is_stored, *programme_name),) = latest
@@ -202,7 +197,7 @@ def network_statuses(network):
 
 
 @compiledsql.query()
-def _latest_closed_round_of_networks():
+def _latest_closed_round_row():
     """The latest closed round: pk, year, programme, whether stored, the programme's name."""
     stored = ExpressionWrapper(Q(figures__isnull=False), output_field=BooleanField())
     rounds = AssessmentRound.objects.closed().annotate(is_stored=stored).order_by("-year")
@@ -359,26 +354,22 @@ def level_rows(*, programme_id):
 
 
 def badge_levels(programme_id):
-    """{rank: BadgeLevel} of the programme's scale, labels in the page's language (1 query)."""
-    labels = fragments.TranslatedFields("label")
-    return {
-        rank: BadgeLevel(rank, colour, *labels.texts(values)[0])
-        for rank, colour, *values in _badge_level_rows.rows(programme_id=programme_id)
-    }
+    """{rank: StatusLevel} of the programme's scale, unsaved, from level_rows (1 query)."""
+    levels = _status_levels(level_rows.rows(programme_id=programme_id))
+    return {level.rank: level for level in levels}
 
 
-@compiledsql.query(programme_id=StatusLevel._meta.get_field("programme"))
-def _badge_level_rows(*, programme_id):
-    levels = StatusLevel.objects.filter(programme_id=programme_id)
-    return levels.values_list("rank", "colour", *fragments.TranslatedFields("label").columns)
+def _status_levels(rows):
+    """Unsaved StatusLevels of level_rows() rows: a badge reads their label with fallback."""
+    return [
+        StatusLevel(rank=rank, colour=colour, **dict(zip(LEVEL_LABELS, labels, strict=True)))
+        for rank, colour, *labels in rows
+    ]
 
 
 def stored_round_figures(stored):
     """RoundFigures of a StoredRound, decoded (no query)."""
-    levels = [
-        StatusLevel(rank=rank, colour=colour, **dict(zip(LEVEL_LABELS, labels, strict=True)))
-        for rank, colour, *labels in stored.levels
-    ]
+    levels = _status_levels(stored.levels)
     assessment_round = AssessmentRound(year=stored.year, state=AssessmentRound.State.CLOSED)
     return round_figures_from_data(assessment_round, json.loads(stored.figures_json), levels)
 

@@ -80,3 +80,23 @@ def sqlite_lock_refusal(result):
         return True
     exc_info = getattr(result, "exc_info", None)
     return status == 500 and bool(exc_info) and "locked" in str(exc_info[1])
+
+
+def run_at_once(targets, timeout=120):
+    """Each callable in a thread of its own, all started together; the exceptions raised."""
+    errors = []
+
+    def wrap(target):
+        try:
+            target()
+        except Exception as error:  # noqa: BLE001 - collected for the assertion
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=wrap, args=(target,)) for target in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    return errors

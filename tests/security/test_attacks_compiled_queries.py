@@ -31,6 +31,7 @@ from networks.models import Event, Network, Theme
 from networks.selectors import EventList
 from tests.conftest import admin_form_data
 from tests.factories import EventFactory, NetworkFactory
+from tests.security.pausing import run_at_once
 
 PREFIXES = {"fi": "", "sv": "/sv", "en": "/en"}
 ZONES = ["Europe/Helsinki", "UTC", "Asia/Tokyo", "America/New_York"]
@@ -809,37 +810,28 @@ def test_two_threads_rendering_different_languages_and_networks_never_mix(spread
         prefix, network = jobs[name]
         lang = (prefix or "/fi")[1:]
         browser = Client()
-        try:
-            start.wait(10)
-            for _ in range(25):
-                got = facts(get(browser, url_of(prefix, network)))
-                if got != reference[name]:
-                    wrong.append((name, got[:4], reference[name][:4]))
-                with (
-                    translation.override(lang),
-                    timezone.override("Asia/Tokyo" if lang == "sv" else "UTC"),
-                ):
-                    direct = (
-                        [
-                            tuple(c)
-                            for g in network_selectors.network_groups(with_themes=True)
-                            for c in g.networks
-                        ],
-                        pks_of_rows(EventList("past", network)[0:30]),
-                    )
-                if direct != reference[name + "-direct"]:
-                    wrong.append((name, "direct"))
-        except Exception as error:  # noqa: BLE001
-            wrong.append((name, repr(error)[:200]))
-        finally:
-            connections.close_all()
+        start.wait(10)
+        for _ in range(25):
+            got = facts(get(browser, url_of(prefix, network)))
+            if got != reference[name]:
+                wrong.append((name, got[:4], reference[name][:4]))
+            with (
+                translation.override(lang),
+                timezone.override("Asia/Tokyo" if lang == "sv" else "UTC"),
+            ):
+                direct = (
+                    [
+                        tuple(c)
+                        for g in network_selectors.network_groups(with_themes=True)
+                        for c in g.networks
+                    ],
+                    pks_of_rows(EventList("past", network)[0:30]),
+                )
+            if direct != reference[name + "-direct"]:
+                wrong.append((name, "direct"))
 
-    threads = [threading.Thread(target=run, args=(name,)) for name in names]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert not wrong, wrong[:5]
+    errors = run_at_once([lambda name=name: run(name) for name in names])
+    assert not (wrong or errors), (wrong + errors)[:5]
 
 
 # --- 9. Pagination of events that start at the same moment ------------------------------------

@@ -22,6 +22,7 @@ from networks.models import ContactPerson, Event, Network
 from programme.models import AssessmentRound, Measure, MeasureStatus
 from tests.barometer.test_importing import HEADER, import_survey_in, stored
 from tests.conftest import admin_form_data
+from tests.security.pausing import run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -493,27 +494,6 @@ def _pg_only():
         pytest.skip("needs PostgreSQL")
 
 
-def _run_threads(targets):
-    from django.db import connections
-
-    errors = []
-
-    def wrap(target):
-        try:
-            target()
-        except Exception as error:  # noqa: BLE001 - collected for the assertion
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=wrap, args=(t,)) for t in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    return errors
-
-
 def _two_surveys_two_files():
     surveys = []
     for year in (2031, 2032):
@@ -554,7 +534,7 @@ def _import_both(surveys, files, monkeypatch, interleave):
 
         return run
 
-    return _run_threads([importer(s, d) for s, d in zip(surveys, files, strict=True)])
+    return run_at_once([importer(s, d) for s, d in zip(surveys, files, strict=True)])
 
 
 @pytest.mark.django_db(transaction=True)
@@ -623,7 +603,7 @@ def test_import_while_anonymous_visitors_answer_on_postgresql(demo_data, setting
     def importer():
         survey_import_csv(survey=survey, data=data.encode())
 
-    errors = _run_threads([importer, visitor(1), visitor(2)])
+    errors = run_at_once([importer, visitor(1), visitor(2)])
     assert table_state() == state
     created, _answers = stored(survey)
     web = sum(1 for s in statuses if s == 302)
